@@ -1,0 +1,224 @@
+// Walks a parsed file and records every tag declaration, invalidation, cacheLife call and
+// cache directive, with tags evaluated. Wrapper calls are expanded so a tag passed through
+// `safeUpdateTag(tag)` is recorded at the caller's argument, where it is written.
+import { ts } from './ts';
+import { apiOfCallee, type ApiName } from './apis';
+import type { CallGraph, FunctionNode } from './callgraph';
+import { cacheDirective, directives } from './context';
+import { locationOf, type Evaluator } from './evaluate';
+import type { Resolver } from './symbols';
+import type { Declaration, Invalidation, Location, TagSite, TagValue } from './types';
+
+export interface ApiCall {
+  api: ApiName;
+  call: ts.CallExpression;
+}
+
+export interface ProfileUse {
+  /** cacheLife(x) or the second argument of revalidateTag. */
+  kind: 'cacheLife' | 'revalidateTag';
+  value: TagValue[];
+  node: ts.Expression;
+  literal?: ts.StringLiteralLike;
+}
+
+export interface DirectiveUse {
+  kind: string; // handler name after 'use cache: '
+  node: ts.StringLiteral;
+}
+
+export interface FileFacts {
+  calls: ApiCall[];
+  declarations: Array<Declaration & { call: ts.CallExpression; count?: number }>;
+  invalidations: Array<Invalidation & { call: ts.CallExpression }>;
+  profiles: ProfileUse[];
+  directives: DirectiveUse[];
+  /** cacheTag calls with their resolved number of tags (undefined when a spread is unknown). */
+  tagCounts: Array<{ call: ts.CallExpression; count: number | undefined }>;
+}
+
+function strip(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
+  return e;
+}
+
+export class Collector {
+  constructor(
+    private readonly resolver: Resolver,
+    private readonly evaluator: Evaluator,
+    private readonly calls: CallGraph,
+    private readonly entryIdOf: (node: ts.Node) => string,
+  ) {}
+
+  collect(sf: ts.SourceFile): FileFacts {
+    const facts: FileFacts = { calls: [], declarations: [], invalidations: [], profiles: [], directives: [], tagCounts: [] };
+    const imported = importedNames(sf);
+    const visitDirectives = (stmts: readonly ts.Statement[]) => {
+      const d = cacheDirective(directives(stmts));
+      if (d && d.includes(':')) {
+        const node = stmts.find((s) => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression) && s.expression.text === d) as ts.ExpressionStatement;
+        facts.directives.push({ kind: d.slice(d.indexOf(':') + 1).trim(), node: node.expression as ts.StringLiteral });
+      }
+    };
+    visitDirectives(sf.statements);
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n)) {
+        const body = (n as ts.FunctionLikeDeclaration).body;
+        if (body && ts.isBlock(body)) visitDirectives(body.statements);
+      }
+      if (ts.isCallExpression(n)) {
+        const callee = strip(n.expression);
+        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression.text : undefined;
+        if (name && (imported.has(name) || name === 'fetch' || name === 'globalThis')) {
+          const api = apiOfCallee(callee, this.resolver);
+          if (api) this.record(api, n, facts);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    return facts;
+  }
+
+  private record(api: ApiName, call: ts.CallExpression, facts: FileFacts): void {
+    facts.calls.push({ api, call });
+    const args = call.arguments;
+    switch (api) {
+      case 'cacheTag': {
+        const entryId = this.entryIdOf(call);
+        let count: number | undefined = 0;
+        for (const a of args) {
+          const sites = ts.isSpreadElement(a) ? this.listSites(a.expression) : this.tagSites(a);
+          if (ts.isSpreadElement(a) && sites.some((s) => s.values.some((v) => v.kind === 'unknown'))) count = undefined;
+          if (count !== undefined) count += sites.length;
+          for (const site of sites) facts.declarations.push({ api: 'cacheTag', site, entryId, profiles: [], call });
+        }
+        facts.tagCounts.push({ call, count });
+        break;
+      }
+      case 'cacheLife': {
+        const a = args[0];
+        if (a && !ts.isObjectLiteralExpression(strip(a))) {
+          const r = this.evaluator.tag(a);
+          facts.profiles.push({ kind: 'cacheLife', value: r.values, node: a, literal: r.literal });
+        }
+        break;
+      }
+      case 'unstable_cache': {
+        const opts = args[2];
+        if (!opts) break;
+        const entryId = 'call:' + locationKey(locationOf(call));
+        for (const tagsExpr of this.evaluator.property(opts, ['tags'])) for (const site of this.listSites(tagsExpr)) facts.declarations.push({ api: 'unstable_cache', site, entryId, profiles: [], call });
+        break;
+      }
+      case 'fetch': {
+        const init = args[1];
+        if (!init) break;
+        const entryId = 'call:' + locationKey(locationOf(call));
+        for (const tagsExpr of this.evaluator.property(init, ['next', 'tags'])) for (const site of this.listSites(tagsExpr)) facts.declarations.push({ api: 'fetch', site, entryId, profiles: [], call });
+        break;
+      }
+      case 'revalidateTag':
+      case 'updateTag':
+      case 'expireTag': {
+        const tagArgs = api === 'expireTag' ? args : args.slice(0, 1);
+        const profileArg = api === 'revalidateTag' ? args[1] : undefined;
+        for (const a of tagArgs) {
+          const sites = ts.isSpreadElement(a) ? this.listSites(a.expression) : this.tagSites(a, true);
+          for (const site of sites) facts.invalidations.push({ api: api === 'expireTag' ? 'revalidateTag' : api, site, call, profile: profileArg?.getText() });
+        }
+        if (profileArg && !ts.isObjectLiteralExpression(strip(profileArg))) {
+          const r = this.evaluator.tag(profileArg);
+          facts.profiles.push({ kind: 'revalidateTag', value: r.values, node: profileArg, literal: r.literal });
+        }
+        break;
+      }
+      case 'revalidatePath': {
+        const a = args[0];
+        if (!a) break;
+        const typeArg = args[1] && this.evaluator.tag(args[1]).values;
+        const pathType = typeArg && typeArg.length === 1 && typeArg[0].kind === 'static' ? typeArg[0].value : args[1] ? '?' : undefined;
+        for (const site of this.tagSites(a, true)) facts.invalidations.push({ api: 'revalidatePath', site, call, pathType });
+        break;
+      }
+      case 'after':
+        break;
+    }
+  }
+
+  /** Sites for one tag argument; a parameter of a wrapper becomes one site per caller argument. */
+  private tagSites(arg: ts.Expression, expand = true): TagSite[] {
+    const out: TagSite[] = [];
+    for (const e of expand ? this.expandThroughWrappers(arg, 0) : [arg]) {
+      const r = this.evaluator.tag(e);
+      out.push({ location: locationOf(e), values: r.values, renameTarget: r.literal ? locationOf(r.literal) : undefined });
+    }
+    return out;
+  }
+
+  private listSites(expr: ts.Expression): TagSite[] {
+    const out: TagSite[] = [];
+    for (const e of this.expandThroughWrappers(expr, 0)) {
+      for (const el of this.evaluator.tagList(e)) out.push({ location: locationOf(el.node), values: el.values, renameTarget: el.literal ? locationOf(el.literal) : undefined });
+    }
+    return out;
+  }
+
+  /** `function safeUpdateTag(tag) { updateTag(tag) }` → the arguments its callers pass. */
+  private expandThroughWrappers(arg: ts.Expression, depth: number): ts.Expression[] {
+    const e = strip(arg);
+    if (depth > 3 || !ts.isIdentifier(e)) return [arg];
+    const b = this.resolver.resolveIdentifier(e);
+    if (b?.kind !== 'local') return [arg];
+    let param: ts.ParameterDeclaration | undefined;
+    let path: string[] = [];
+    if (ts.isParameter(b.node)) param = b.node;
+    else if (ts.isBindingElement(b.node)) {
+      let n: ts.Node = b.node;
+      while (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+        const pn = n.propertyName ?? n.name;
+        if (!ts.isIdentifier(pn)) return [arg];
+        path.unshift(pn.text);
+        n = n.parent.parent;
+      }
+      if (ts.isParameter(n)) param = n;
+    }
+    if (!param || param.dotDotDotToken) return [arg];
+    const fn = param.parent;
+    if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return [arg];
+    // A callback (`tags.map((t) => …)`) is not a wrapper.
+    if (ts.isCallExpression(fn.parent) && (fn.parent as ts.CallExpression).arguments.includes(fn as unknown as ts.Expression)) return [arg];
+    const callers = this.calls.callers(fn as FunctionNode);
+    if (callers.escapes || callers.calls.length === 0 || callers.calls.length > 24) return [arg];
+    const idx = fn.parameters.indexOf(param);
+    const out: ts.Expression[] = [];
+    for (const c of callers.calls) {
+      const a = c.arguments[idx];
+      if (!a) continue;
+      if (path.length === 0) out.push(...this.expandThroughWrappers(a, depth + 1));
+      else {
+        const props = this.evaluator.property(a, path);
+        if (props.length === 0) return [arg];
+        for (const p of props) out.push(...this.expandThroughWrappers(p, depth + 1));
+      }
+    }
+    return out.length ? out : [arg];
+  }
+}
+
+function importedNames(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  for (const s of sf.statements) {
+    if (!ts.isImportDeclaration(s) || !s.importClause) continue;
+    const c = s.importClause;
+    if (c.name) out.add(c.name.text);
+    const nb = c.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) out.add(nb.name.text);
+    else if (nb) for (const el of nb.elements) out.add(el.name.text);
+  }
+  return out;
+}
+
+export function locationKey(l: Location): string {
+  return l.file + ':' + l.start + ':' + l.end;
+}

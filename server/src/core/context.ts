@@ -1,0 +1,184 @@
+// Where code runs: inside a 'use cache' scope, a Server Action, a route handler, a Server
+// Component render, an `after()` callback, middleware, pages/api, or a client module.
+// Helpers take the contexts of their callers, so a wrapper is judged by who reaches it.
+import { basename } from 'node:path';
+import { ts } from './ts';
+import type { CallGraph, FunctionNode } from './callgraph';
+import type { Resolver } from './symbols';
+import { hasDefaultModifier, hasExportModifier } from './symbols';
+import { apiOfCallee } from './apis';
+
+export type ExecContext = 'use-cache' | 'server-action' | 'route-handler' | 'render' | 'after' | 'middleware' | 'pages-api' | 'client' | 'unknown';
+
+export interface FileRole {
+  kind: 'route' | 'render' | 'middleware' | 'pages-api' | 'other';
+  directive?: 'use cache' | 'use server' | 'use client';
+  cacheKind?: string;
+}
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const RENDER_FILES = /^(page|layout|template|default|not-found|forbidden|unauthorized|error|global-error|loading|opengraph-image|twitter-image|icon|apple-icon|sitemap)\.(tsx?|jsx?|mdx?)$/;
+
+/** The directive prologue of a body or file: 'use cache', 'use cache: x', 'use server', 'use client'. */
+export function directives(statements: readonly ts.Statement[]): string[] {
+  const out: string[] = [];
+  for (const s of statements) {
+    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression)) out.push(s.expression.text);
+    else break;
+  }
+  return out;
+}
+
+export function cacheDirective(list: string[]): string | undefined {
+  return list.find((d) => d === 'use cache' || /^use cache:\s*/.test(d));
+}
+
+export function fileRole(sf: ts.SourceFile, dirs: { appDir?: string; pagesDir?: string; appRoot: string }): FileRole {
+  const file = sf.fileName;
+  const name = basename(file);
+  const d = directives(sf.statements);
+  const cache = cacheDirective(d);
+  const role: FileRole = { kind: 'other' };
+  if (cache) {
+    role.directive = 'use cache';
+    role.cacheKind = cache.includes(':') ? cache.split(':')[1].trim() : 'default';
+  } else if (d.includes('use server')) role.directive = 'use server';
+  else if (d.includes('use client')) role.directive = 'use client';
+  if (dirs.appDir && file.startsWith(dirs.appDir + '/')) {
+    if (/^route\.(tsx?|jsx?)$/.test(name)) role.kind = 'route';
+    else if (RENDER_FILES.test(name)) role.kind = 'render';
+  }
+  if (dirs.pagesDir && file.startsWith(dirs.pagesDir + '/api/')) role.kind = 'pages-api';
+  const rootish = [dirs.appRoot, dirs.appRoot + '/src'];
+  if (/^(middleware|proxy)\.(tsx?|jsx?)$/.test(name) && rootish.includes(file.slice(0, file.lastIndexOf('/')))) role.kind = 'middleware';
+  return role;
+}
+
+function bodyStatements(fn: ts.SignatureDeclaration): readonly ts.Statement[] {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  return body && ts.isBlock(body) ? body.statements : [];
+}
+
+/** The function-level 'use cache' / 'use server' directive of a function, if any. */
+export function functionDirective(fn: ts.SignatureDeclaration): 'use cache' | 'use server' | undefined {
+  const d = directives(bodyStatements(fn));
+  if (cacheDirective(d)) return 'use cache';
+  if (d.includes('use server')) return 'use server';
+  return undefined;
+}
+
+function exportedName(fn: ts.Node): string | undefined {
+  if (ts.isFunctionDeclaration(fn)) {
+    if (hasDefaultModifier(fn)) return 'default';
+    if (hasExportModifier(fn)) return fn.name?.text;
+    return undefined;
+  }
+  let p = fn.parent;
+  while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isCallExpression(p))) p = p.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) && ts.isVariableStatement(p.parent.parent) && hasExportModifier(p.parent.parent)) return p.name.text;
+  if (p && ts.isExportAssignment(p)) return 'default';
+  return undefined;
+}
+
+function looksLikeComponent(fn: ts.SignatureDeclaration): boolean {
+  const name = ts.isFunctionDeclaration(fn) && fn.name ? fn.name.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name || !/^[A-Z]/.test(name)) return false;
+  let jsx = false;
+  const visit = (n: ts.Node) => {
+    if (jsx) return;
+    if (ts.isJsxElement(n) || ts.isJsxSelfClosingElement(n) || ts.isJsxFragment(n)) jsx = true;
+    else ts.forEachChild(n, visit);
+  };
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (body) visit(body);
+  return jsx;
+}
+
+export class ContextAnalyzer {
+  private readonly memo = new Map<ts.Node, Set<ExecContext>>();
+
+  constructor(
+    private readonly resolver: Resolver,
+    private readonly calls: CallGraph,
+    private readonly roleOf: (sf: ts.SourceFile) => FileRole,
+  ) {}
+
+  /**
+   * The innermost unit a node runs in and that unit's own context, when it has one by itself
+   * (a directive, an entry point, an after() callback). `undefined` context = a helper.
+   */
+  unitOf(node: ts.Node): { unit: ts.Node; context?: ExecContext } {
+    const sf = node.getSourceFile();
+    const role = this.roleOf(sf);
+    for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+      if (!ts.isFunctionLike(n) || ts.isConstructorDeclaration(n)) continue;
+      const fn = n as ts.SignatureDeclaration;
+      const dir = functionDirective(fn);
+      if (dir === 'use cache') return { unit: fn, context: 'use-cache' };
+      if (dir === 'use server') return { unit: fn, context: 'server-action' };
+      // after(() => …) runs after the response, outside render.
+      const parent = fn.parent;
+      if (ts.isCallExpression(parent) && parent.arguments.includes(fn as unknown as ts.Expression) && apiOfCallee(parent.expression, this.resolver) === 'after') return { unit: fn, context: 'after' };
+      if (!isTopLevelFunction(fn)) continue; // callbacks and closures run within their parent
+      const exported = exportedName(fn);
+      if (role.directive === 'use client') return { unit: fn, context: 'client' };
+      if (role.directive === 'use cache' && exported) return { unit: fn, context: 'use-cache' };
+      if (role.directive === 'use server' && exported) return { unit: fn, context: 'server-action' };
+      if (role.kind === 'route' && exported && HTTP_METHODS.has(exported)) return { unit: fn, context: 'route-handler' };
+      if (role.kind === 'render' && exported && (exported === 'default' || exported === 'generateMetadata' || exported === 'generateViewport' || exported === 'generateStaticParams')) return { unit: fn, context: 'render' };
+      if (role.kind === 'middleware' && exported) return { unit: fn, context: 'middleware' };
+      if (role.kind === 'pages-api' && exported === 'default') return { unit: fn, context: 'pages-api' };
+      if (role.directive !== 'use server' && role.kind !== 'route' && looksLikeComponent(fn)) return { unit: fn, context: 'render' };
+      return { unit: fn };
+    }
+    // Module top level: runs when the module loads.
+    if (role.directive === 'use client') return { unit: sf, context: 'client' };
+    return { unit: sf, context: 'unknown' };
+  }
+
+  /** Every context a node can run in, following helpers into their callers. */
+  contextsOf(node: ts.Node, depth = 0, seen = new Set<ts.Node>()): Set<ExecContext> {
+    const { unit, context } = this.unitOf(node);
+    if (context) return new Set([context]);
+    const memo = this.memo.get(unit);
+    if (memo) return memo;
+    if (seen.has(unit) || depth > 8) return new Set(['unknown']);
+    seen.add(unit);
+    const out = new Set<ExecContext>();
+    const callers = this.calls.callers(unit as FunctionNode);
+    if (callers.escapes || callers.calls.length === 0) out.add('unknown');
+    for (const c of callers.calls) for (const x of this.contextsOf(c, depth + 1, seen)) out.add(x);
+    this.memo.set(unit, out);
+    return out;
+  }
+
+  /**
+   * Where a bad context reaches a node: the node itself when its own unit is bad, else the
+   * call sites (in bad units) of the helper that contains it. This puts the diagnostic where
+   * the fix belongs: the route handler's call of a server-only wrapper.
+   */
+  badReach(node: ts.Node, isBad: (c: ExecContext) => boolean, depth = 0, seen = new Set<ts.Node>()): Array<{ at: ts.Node; context: ExecContext }> {
+    const { unit, context } = this.unitOf(node);
+    if (context) return isBad(context) ? [{ at: node, context }] : [];
+    if (seen.has(unit) || depth > 8) return [];
+    seen.add(unit);
+    const out: Array<{ at: ts.Node; context: ExecContext }> = [];
+    for (const c of this.calls.callers(unit as FunctionNode).calls) out.push(...this.badReach(c, isBad, depth + 1, seen));
+    return out;
+  }
+}
+
+function isTopLevelFunction(fn: ts.SignatureDeclaration): boolean {
+  if (ts.isMethodDeclaration(fn) || ts.isGetAccessorDeclaration(fn)) return true; // object/class methods are units
+  for (let p: ts.Node | undefined = fn.parent; p; p = p.parent) {
+    if (ts.isSourceFile(p)) return true;
+    if (ts.isFunctionLike(p)) return false;
+    if (ts.isCallExpression(p) && !ts.isVariableDeclaration(fn.parent) && !ts.isFunctionDeclaration(fn)) {
+      // an argument to a call (callback) — a unit only when the call sits at module level as a wrapper: export const x = cache(async () => …)
+      let q: ts.Node = p;
+      while (ts.isCallExpression(q) || ts.isParenthesizedExpression(q)) q = q.parent;
+      return ts.isVariableDeclaration(q) && ts.isVariableStatement(q.parent.parent) && ts.isSourceFile(q.parent.parent.parent);
+    }
+  }
+  return false;
+}

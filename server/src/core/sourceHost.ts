@@ -1,0 +1,218 @@
+// Lazily parsed source files and module resolution (tsconfig `paths`, project references,
+// workspace packages) for a whole workspace. One ts-morph Project holds every parsed file,
+// so each file is parsed once even when several apps reach it.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Project } from 'ts-morph';
+import { ts } from './ts';
+import { findUp, readText, toPosix } from './workspace';
+
+const RESOLVE_EXT = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.cts', '.mjs', '.cjs'];
+
+export class SourceHost {
+  readonly project: Project;
+  private readonly files = new Map<string, ts.SourceFile | null>();
+  private readonly texts = new Map<string, string | null>();
+  private readonly configs = new Map<string, ts.CompilerOptions>();
+  private readonly resolutions = new Map<string, string | null>();
+  private workspacePackages?: Map<string, string>;
+  /** Overlays (open editor buffers) win over the disk. */
+  private readonly overlays = new Map<string, string>();
+  parsedCount = 0;
+
+  constructor(readonly root: string, private readonly maxFileBytes = 1024 * 1024) {
+    this.project = new Project({
+      useInMemoryFileSystem: false,
+      skipAddingFilesFromTsConfig: true,
+      skipFileDependencyResolution: true,
+      skipLoadingLibFiles: false,
+      compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, target: ts.ScriptTarget.ES2022, noEmit: true, strict: true },
+    });
+  }
+
+  setOverlay(file: string, text: string | undefined): void {
+    if (text === undefined) this.overlays.delete(file);
+    else this.overlays.set(file, text);
+    this.invalidate(file);
+  }
+
+  invalidate(file: string): void {
+    this.texts.delete(file);
+    const old = this.files.get(file);
+    if (old) {
+      const sf = this.project.getSourceFile(file);
+      if (sf) this.project.removeSourceFile(sf);
+    }
+    this.files.delete(file);
+    this.resolutions.clear();
+  }
+
+  text(file: string): string | undefined {
+    const o = this.overlays.get(file);
+    if (o !== undefined) return o;
+    let t = this.texts.get(file);
+    if (t === undefined) {
+      t = readText(file, this.maxFileBytes) ?? null;
+      this.texts.set(file, t);
+    }
+    return t ?? undefined;
+  }
+
+  /** Parses on first use; undefined for missing, binary or oversized files. */
+  sourceFile(file: string): ts.SourceFile | undefined {
+    const cached = this.files.get(file);
+    if (cached !== undefined) return cached ?? undefined;
+    const text = this.text(file);
+    if (text === undefined) {
+      this.files.set(file, null);
+      return undefined;
+    }
+    let sf: ts.SourceFile | undefined;
+    try {
+      sf = this.project.createSourceFile(file, text, { overwrite: true, scriptKind: scriptKind(file) }).compilerNode;
+      this.parsedCount++;
+    } catch {
+      sf = undefined;
+    }
+    this.files.set(file, sf ?? null);
+    return sf;
+  }
+
+  isParsed(file: string): boolean {
+    return !!this.files.get(file);
+  }
+
+  /** Compiler options of the nearest tsconfig/jsconfig (extends applied), cached per folder. */
+  compilerOptionsFor(file: string): ts.CompilerOptions {
+    const dir = toPosix(dirname(file));
+    const hit = this.configs.get(dir);
+    if (hit) return hit;
+    const configPath = findUp(dir, ['tsconfig.json', 'jsconfig.json'], this.root);
+    let options: ts.CompilerOptions = { allowJs: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext };
+    if (configPath) {
+      const cachedByPath = this.configs.get('cfg:' + configPath);
+      if (cachedByPath) options = cachedByPath;
+      else {
+        try {
+          const read = ts.readConfigFile(configPath, (p) => readFileSync(p, 'utf8'));
+          if (!read.error) {
+            const parsed = ts.parseJsonConfigFileContent(read.config, parseHost, dirname(configPath), undefined, configPath);
+            options = { ...parsed.options, allowJs: true, noEmit: true };
+            if (!options.moduleResolution || options.moduleResolution === ts.ModuleResolutionKind.Classic) options.moduleResolution = ts.ModuleResolutionKind.Bundler;
+          }
+        } catch {
+          /* a broken tsconfig falls back to defaults */
+        }
+        this.configs.set('cfg:' + configPath, options);
+      }
+    }
+    this.configs.set(dir, options);
+    return options;
+  }
+
+  /** Resolves a module specifier to a source file inside the workspace, or undefined (external). */
+  resolveModule(spec: string, fromFile: string): string | undefined {
+    const key = fromFile + '\0' + spec;
+    const hit = this.resolutions.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    let out: string | undefined;
+    if (spec.startsWith('.')) out = resolveFileLike(join(dirname(fromFile), spec));
+    if (!out && !spec.startsWith('.')) {
+      try {
+        const r = ts.resolveModuleName(spec, fromFile, this.compilerOptionsFor(fromFile), ts.sys);
+        const f = r.resolvedModule?.resolvedFileName;
+        if (f && !f.includes('/node_modules/') && !/\.d\.(m|c)?ts$/.test(f)) out = toPosix(f);
+        else if (f && /\.d\.(m|c)?ts$/.test(f) && !f.includes('/node_modules/')) out = resolveFileLike(f.replace(/\.d\.(m|c)?ts$/, ''));
+      } catch {
+        /* fall through */
+      }
+      if (!out) out = this.resolveWorkspacePackage(spec);
+    }
+    this.resolutions.set(key, out ?? null);
+    return out;
+  }
+
+  /** `@acme/lib/sub` → a file in the monorepo package named `@acme/lib` (works without node_modules). */
+  private resolveWorkspacePackage(spec: string): string | undefined {
+    if (!this.workspacePackages) this.workspacePackages = new Map();
+    const parts = spec.split('/');
+    const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    const sub = parts.slice(spec.startsWith('@') ? 2 : 1).join('/');
+    const dir = this.workspacePackages.get(name);
+    if (!dir) return undefined;
+    if (sub) return resolveFileLike(join(dir, sub)) ?? resolveFileLike(join(dir, 'src', sub));
+    let pkg: { types?: string; main?: string; module?: string; exports?: unknown } = {};
+    try {
+      pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    } catch {
+      /* no manifest */
+    }
+    const exp = pkg.exports as Record<string, unknown> | string | undefined;
+    const dot = typeof exp === 'string' ? exp : exp && typeof exp === 'object' ? (exp['.'] as unknown) : undefined;
+    const fromExports = typeof dot === 'string' ? dot : dot && typeof dot === 'object' ? ((dot as Record<string, string>).types ?? (dot as Record<string, string>).import ?? (dot as Record<string, string>).default) : undefined;
+    for (const c of [fromExports, pkg.types, pkg.module, pkg.main, 'src/index', 'index']) {
+      if (!c) continue;
+      const r = resolveFileLike(join(dir, c.replace(/\.d\.ts$/, '').replace(/^\.\/dist\//, './src/')));
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  registerWorkspacePackages(packageJsonFiles: string[]): void {
+    this.workspacePackages ??= new Map();
+    for (const f of packageJsonFiles) {
+      try {
+        const name = JSON.parse(readFileSync(f, 'utf8')).name;
+        if (typeof name === 'string' && !this.workspacePackages.has(name)) this.workspacePackages.set(name, toPosix(dirname(f)));
+      } catch {
+        /* ignore unreadable manifests */
+      }
+    }
+  }
+
+  typeChecker(): ts.TypeChecker {
+    return this.project.getTypeChecker().compilerObject;
+  }
+}
+
+const parseHost: ts.ParseConfigHost = {
+  useCaseSensitiveFileNames: true,
+  readDirectory: () => [], // we never need the file list of a tsconfig, only its options
+  fileExists: (p) => existsSync(p),
+  readFile: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function resolveFileLike(base: string): string | undefined {
+  base = toPosix(base);
+  if (isFile(base) && RESOLVE_EXT.some((e) => base.endsWith(e))) return base;
+  // `./x.js` written for a `./x.ts` source (node16 style imports)
+  const m = /\.(m|c)?jsx?$/.exec(base);
+  if (m) {
+    const stem = base.slice(0, -m[0].length);
+    for (const e of ['.ts', '.tsx', '.mts', '.cts']) if (isFile(stem + e)) return stem + e;
+  }
+  for (const e of RESOLVE_EXT) if (isFile(base + e)) return base + e;
+  for (const e of RESOLVE_EXT) if (isFile(base + '/index' + e)) return base + '/index' + e;
+  return undefined;
+}
+
+function scriptKind(file: string): ts.ScriptKind {
+  if (file.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (file.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  if (/\.(m|c)?js$/.test(file)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}

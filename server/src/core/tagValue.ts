@@ -1,0 +1,188 @@
+// Operations on evaluated tags: display, matching (do two tags share a possible string?),
+// identity comparison of holes, and "nearest tag" for typo fixes.
+import type { HoleOrigin, TagPart, TagValue } from './types';
+
+export function isString(v: TagValue): v is Extract<TagValue, { kind: 'static' | 'pattern' }> {
+  return v.kind === 'static' || v.kind === 'pattern';
+}
+
+/** `team_${slug}` style display of a tag value. */
+export function displayTag(v: TagValue): string {
+  switch (v.kind) {
+    case 'static':
+      return v.value;
+    case 'pattern':
+      return v.parts.map((p) => ('text' in p ? p.text : '${' + p.hole.expr + '}')).join('');
+    case 'unknown':
+      return '<unknown>';
+    case 'invalid':
+      return '<not a string>';
+  }
+}
+
+/** A stable key for grouping equal tags or patterns (hole names ignored). */
+export function tagKey(v: TagValue): string {
+  if (v.kind === 'static') return v.value;
+  if (v.kind === 'pattern') return v.parts.map((p) => ('text' in p ? p.text.replace(/\*/g, '\\*') : '*')).join('');
+  return '<' + v.kind + '>';
+}
+
+/** Normalises parts: merges adjacent literals, expands holes with a known finite set of values. */
+export function makeValue(parts: TagPart[]): TagValue {
+  const merged: TagPart[] = [];
+  for (const p of parts) {
+    const last = merged[merged.length - 1];
+    if ('text' in p) {
+      if (p.text === '') continue;
+      if (last && 'text' in last) merged[merged.length - 1] = { text: last.text + p.text };
+      else merged.push(p);
+    } else merged.push(p);
+  }
+  if (merged.length === 0) return { kind: 'static', value: '' };
+  if (merged.length === 1 && 'text' in merged[0]) return { kind: 'static', value: merged[0].text };
+  return { kind: 'pattern', parts: merged };
+}
+
+type Glob = Array<string | null>; // one char per element, null = any string
+
+function toGlob(v: TagValue): Glob {
+  if (v.kind === 'static') return [...v.value];
+  if (v.kind === 'pattern') {
+    const out: Glob = [];
+    for (const p of v.parts) {
+      if ('text' in p) out.push(...p.text);
+      else if (out[out.length - 1] !== null) out.push(null);
+    }
+    return out;
+  }
+  return [null];
+}
+
+/** Whether some string can be produced by both values (unknown matches anything). */
+export function tagsIntersect(a: TagValue, b: TagValue): boolean {
+  if (a.kind === 'invalid' || b.kind === 'invalid') return false;
+  if (a.kind === 'static' && b.kind === 'static') return a.value === b.value;
+  if (a.kind === 'pattern' && holeSetsExpand(a)) return expand(a).some((x) => tagsIntersect(x, b));
+  if (b.kind === 'pattern' && holeSetsExpand(b)) return expand(b).some((x) => tagsIntersect(a, x));
+  return globsIntersect(toGlob(a), toGlob(b));
+}
+
+function holeSetsExpand(v: Extract<TagValue, { kind: 'pattern' }>): boolean {
+  return v.parts.some((p) => 'hole' in p && p.hole.values && p.hole.values.length > 0 && p.hole.values.length <= 64);
+}
+
+/** Expands holes with a small known value set into static alternatives (first such hole only; recursion does the rest). */
+function expand(v: Extract<TagValue, { kind: 'pattern' }>): TagValue[] {
+  const i = v.parts.findIndex((p) => 'hole' in p && p.hole.values && p.hole.values.length > 0);
+  const hole = v.parts[i] as { hole: HoleOrigin };
+  return hole.hole.values!.map((val) => makeValue([...v.parts.slice(0, i), { text: val }, ...v.parts.slice(i + 1)]));
+}
+
+/** Star-glob intersection by dynamic programming over (i, j): is there a string both globs match? */
+function globsIntersect(p: Glob, q: Glob): boolean {
+  const n = p.length;
+  const m = q.length;
+  const seen = new Uint8Array((n + 1) * (m + 1));
+  const stack: Array<[number, number]> = [[0, 0]];
+  while (stack.length) {
+    const [i, j] = stack.pop()!;
+    const k = i * (m + 1) + j;
+    if (seen[k]) continue;
+    seen[k] = 1;
+    if (i === n && j === m) return true;
+    const a = i < n ? p[i] : undefined;
+    const b = j < m ? q[j] : undefined;
+    if (a === null) {
+      stack.push([i + 1, j]); // star matches empty
+      if (j < m) stack.push([i, j + 1]); // star eats q's next char (or q's star's expansion)
+    }
+    if (b === null) {
+      stack.push([i, j + 1]);
+      if (i < n) stack.push([i + 1, j]);
+    }
+    if (typeof a === 'string' && typeof b === 'string' && a === b) stack.push([i + 1, j + 1]);
+  }
+  return false;
+}
+
+/** Literal skeleton of a pattern: its text parts with holes as separators, for comparing shapes. */
+export function skeleton(v: TagValue): string {
+  if (v.kind !== 'pattern') return tagKey(v);
+  return v.parts.map((p) => ('text' in p ? p.text : '\u0000')).join('');
+}
+
+/** The identity a hole stands for: `team.id` → {entity: 'team', key: 'id'}, `slug` → {key: 'slug'}. */
+export function holeIdentity(expr: string): { entity?: string; key: string } | undefined {
+  const cleaned = expr.replace(/\?\./g, '.').replace(/\(.*\)$/, '').replace(/\s+/g, '');
+  if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(cleaned)) return undefined;
+  const segs = cleaned.split('.');
+  const last = segs[segs.length - 1];
+  const words = last
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_$]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+  if (words.length === 0) return undefined;
+  const key = normaliseKey(words[words.length - 1]);
+  let entity: string | undefined = words.length > 1 ? words.slice(0, -1).join('') : undefined;
+  if (!entity && segs.length > 1) {
+    const owner = segs[segs.length - 2].toLowerCase();
+    if (!['params', 'searchparams', 'props', 'args', 'input', 'data', 'options', 'opts', 'body', 'query', 'this', 'item', 'row', 'record', 'entity', 'value', 'values', 'payload', 'result', 'res', 'doc', 'ctx', 'context'].includes(owner)) entity = singular(owner);
+  }
+  return { entity: entity ? singular(entity) : undefined, key };
+}
+
+function normaliseKey(w: string): string {
+  if (w === 'identifier' || w === 'uuid' || w === 'pk') return 'id';
+  return singular(w);
+}
+
+function singular(w: string): string {
+  if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
+  if (w.endsWith('s') && !w.endsWith('ss') && w.length > 3) return w.slice(0, -1);
+  return w;
+}
+
+/**
+ * Whether two holes clearly stand for different identities (slug vs id, user id vs team id).
+ * Unknown or ambiguous origins never count as a mismatch.
+ */
+export function holesMismatch(a: HoleOrigin, b: HoleOrigin): boolean {
+  const x = holeIdentity(a.expr);
+  const y = holeIdentity(b.expr);
+  if (!x || !y) return false;
+  if (x.key !== y.key) return IDENTITY_KEYS.has(x.key) && IDENTITY_KEYS.has(y.key);
+  return !!x.entity && !!y.entity && x.entity !== y.entity;
+}
+
+const IDENTITY_KEYS = new Set(['id', 'slug', 'handle', 'name', 'email', 'username', 'code', 'sku', 'uid', 'path', 'locale', 'lang', 'key']);
+
+export function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  const prev = new Array(b.length + 1).fill(0).map((_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The closest candidate within a typo's distance, or undefined. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 4)));
+  for (const c of candidates) {
+    const d = levenshtein(word, c);
+    if (d > 0 && d <= limit && d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
