@@ -1,0 +1,227 @@
+/**
+ * One Redis connection (single node or cluster) with per-command timeouts and a circuit breaker.
+ * Callers never wait on a dead Redis: while the connection is down or the breaker is open, every
+ * command rejects at once with `Unavailable`.
+ */
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import type { ResolvedOptions } from './config';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const redis = require('redis') as any;
+
+export class Unavailable extends Error {
+  constructor(msg = 'tagscope: Redis unavailable') {
+    super(msg);
+    this.name = 'Unavailable';
+  }
+}
+
+export type Arg = string | Buffer;
+const BUFFERS = { [redis.RESP_TYPES.BLOB_STRING]: Buffer };
+
+export interface CmdOptions {
+  buffers?: boolean;
+  timeout?: number;
+}
+
+export class Conn extends EventEmitter {
+  private client: any;
+  private started = false;
+  private everUp = false;
+  private ready = false;
+  private failures = 0;
+  private openUntil = 0;
+  private probing = false;
+  private closed = false;
+  private readyWaiters: Array<() => void> = [];
+  private waitedOnce = false;
+  private scripts = new Map<string, string>();
+
+  constructor(private readonly o: ResolvedOptions) {
+    super();
+    const reconnectStrategy = (retries: number) => (this.closed ? false : Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 50));
+    const socket = { connectTimeout: Math.max(o.timeoutMs * 4, 1000), reconnectStrategy, noDelay: true };
+    if (o.cluster) {
+      this.client = redis.createCluster({
+        rootNodes: o.rootUrls.map((url) => ({ url })),
+        defaults: { socket, disableOfflineQueue: true },
+        RESP: 2,
+        useReplicas: false,
+      });
+    } else {
+      this.client = redis.createClient({ url: o.rootUrls[0], RESP: 2, disableOfflineQueue: true, socket });
+    }
+    this.client.on('error', (err: unknown) => this.onTransportError(err));
+    this.client.on('ready', () => this.onReady());
+    this.client.on('end', () => this.markDown('end'));
+    if (!o.cluster) this.client.on('reconnecting', () => this.markDown('reconnecting'));
+  }
+
+  get isUp(): boolean {
+    return this.ready && this.openUntil <= Date.now();
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.client.connect().then(
+      () => this.onReady(),
+      (err: unknown) => this.onTransportError(err),
+    );
+  }
+
+  private onReady(): void {
+    if (this.closed) return;
+    const wasUp = this.ready;
+    this.ready = true;
+    this.failures = 0;
+    this.openUntil = 0;
+    const first = !this.everUp;
+    this.everUp = true;
+    for (const w of this.readyWaiters.splice(0)) w();
+    if (!wasUp) this.emit('up', first);
+  }
+
+  private markDown(reason: string): void {
+    if (this.ready) {
+      this.ready = false;
+      this.emit('down', reason);
+    }
+  }
+
+  private onTransportError(err: unknown): void {
+    if (this.closed) return;
+    this.emit('transport-error', err);
+    // A cluster keeps serving while one node reconnects; only a single client is known down here.
+    if (!this.o.cluster) this.markDown('error');
+  }
+
+  /** Wait (bounded) for the first connection, so the first requests after start are not misses. */
+  private waitReady(ms: number): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      t.unref?.();
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.readyWaiters.push(done);
+    });
+  }
+
+  async cmd<T = any>(key: string | undefined, args: Arg[], opts: CmdOptions = {}): Promise<T> {
+    if (this.closed) throw new Unavailable('tagscope: connection closed');
+    this.start();
+    if (!this.ready && !this.everUp && !this.waitedOnce) {
+      await this.waitReady(this.o.timeoutMs * 4);
+      this.waitedOnce = true;
+    }
+    if (!this.ready) throw new Unavailable();
+    if (this.openUntil > Date.now()) throw new Unavailable('tagscope: circuit open');
+    const options: any = { timeout: opts.timeout ?? this.o.timeoutMs };
+    if (opts.buffers) options.typeMapping = BUFFERS;
+    try {
+      const r = this.o.cluster
+        ? await this.client.sendCommand(key, false, args, options)
+        : await this.client.sendCommand(args, options);
+      this.failures = 0;
+      return r as T;
+    } catch (err) {
+      if (!(err instanceof redis.ErrorReply)) this.onCommandFailure(err);
+      throw err;
+    }
+  }
+
+  private onCommandFailure(err: unknown): void {
+    this.emit('transport-error', err);
+    if (++this.failures >= this.o.breakerThreshold && this.openUntil <= Date.now()) {
+      this.openUntil = Date.now() + this.o.breakerCooldownMs;
+      this.emit('breaker-open');
+      this.scheduleProbe();
+    }
+  }
+
+  private scheduleProbe(): void {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    const t = setTimeout(async () => {
+      this.probing = false;
+      if (this.closed) return;
+      try {
+        const args = ['PING'];
+        const options = { timeout: this.o.timeoutMs };
+        if (this.o.cluster) await this.client.sendCommand(undefined, false, args, options);
+        else await this.client.sendCommand(args, options);
+        this.failures = 0;
+        this.openUntil = 0;
+        this.emit('breaker-close');
+        if (this.ready) this.emit('up', false);
+      } catch {
+        this.openUntil = Date.now() + this.o.breakerCooldownMs;
+        this.scheduleProbe();
+      }
+    }, this.o.breakerCooldownMs);
+    t.unref?.();
+  }
+
+  /** EVALSHA with a fallback to EVAL on NOSCRIPT. */
+  async script<T = any>(src: string, keys: string[], args: Arg[], opts: CmdOptions = {}): Promise<T> {
+    let sha = this.scripts.get(src);
+    if (!sha) {
+      sha = createHash('sha1').update(src).digest('hex');
+      this.scripts.set(src, sha);
+    }
+    const tail: Arg[] = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.cmd<T>(keys[0], ['EVALSHA', sha, ...tail], opts);
+    } catch (err) {
+      if (err instanceof redis.ErrorReply && String((err as Error).message).startsWith('NOSCRIPT')) {
+        return await this.cmd<T>(keys[0], ['EVAL', src, ...tail], opts);
+      }
+      throw err;
+    }
+  }
+
+  /** Runs `fn` with a command function bound to each master (for SCAN). */
+  async forEachMaster(fn: (send: (args: Arg[], opts?: CmdOptions) => Promise<any>) => Promise<void>): Promise<void> {
+    if (!this.isUp) throw new Unavailable();
+    const mk = (c: any) => (args: Arg[], opts: CmdOptions = {}) => {
+      const options: any = { timeout: opts.timeout ?? this.o.timeoutMs * 4 };
+      if (opts.buffers) options.typeMapping = BUFFERS;
+      return c.sendCommand(args, options);
+    };
+    if (!this.o.cluster) return fn(mk(this.client));
+    for (const m of this.client.masters) {
+      const c = await this.client.nodeClient(m);
+      await fn(mk(c));
+    }
+  }
+
+  /** A separate connection for pub/sub. */
+  async subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    this.start();
+    if (!this.ready) await this.waitReady(this.o.timeoutMs * 4);
+    const sub = this.o.cluster ? this.client.duplicate() : this.client.duplicate();
+    sub.on('error', () => {});
+    await sub.connect();
+    await sub.subscribe(channel, (msg: string) => listener(msg));
+    return async () => {
+      try {
+        await sub.unsubscribe(channel);
+      } catch {}
+      try {
+        sub.destroy();
+      } catch {}
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.started) this.client.destroy();
+    } catch {}
+  }
+}

@@ -1,0 +1,630 @@
+/**
+ * The per-process core shared by the 'use cache' handler, the incremental handler and the TagStore:
+ * one connection, one clock offset, one mirror of tag states, one invalidation writer.
+ *
+ * Sync model: every invalidation merges into per-tag keys and appends one entry to the log stream.
+ * Each process keeps a mirror of tag states and its position in the log; a sync is one XRANGE from
+ * that position (the first returned id must be the position itself, otherwise entries were trimmed
+ * away: full resync by SCAN). refreshTags() starts a sync without waiting, get() issues its GET in
+ * parallel and waits for both, so a hit is 2 commands in one round trip whatever the number of tags.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Conn, Unavailable } from './conn';
+import { Keys } from './keys';
+import type { MetricEvent, ResolvedOptions } from './config';
+import { INFINITE_CACHE } from './config';
+
+/** A tag's state (epoch ms on the Redis clock; absent = never). */
+export interface TagState {
+  tag: string;
+  stale?: number;
+  expired?: number;
+}
+
+/** Internal state: s = stale since, x = expired at, a = when x was written (orders concurrent writers). */
+export interface St {
+  s?: number;
+  x?: number;
+  a?: number;
+}
+export interface Op {
+  t: string;
+  s?: number;
+  x?: number;
+  a: number;
+}
+
+const NEVER_MS = INFINITE_CACHE * 1000;
+
+/** Merge rule, identical in Lua below: stale keeps the latest, expired is last-writer-wins by issue time (as Next overwrites it). */
+export function mergeState(cur: St | undefined, op: Op): St {
+  const out: St = { ...cur };
+  if (op.s !== undefined && (out.s === undefined || op.s > out.s)) out.s = op.s;
+  if (op.x !== undefined && (out.a === undefined || op.a >= out.a)) {
+    out.x = op.x;
+    out.a = op.a;
+  }
+  return out;
+}
+
+/** Time after which a tag state cannot affect any live entry (entries live at most maxTtl). */
+export function stateHorizon(st: St, maxTtlMs: number): number {
+  let hx = st.x;
+  if (hx !== undefined && st.a !== undefined && hx - st.a >= NEVER_MS - 1000) hx = st.a; // "never" expires: only its write time matters
+  return Math.max(st.s ?? 0, hx ?? 0) + maxTtlMs;
+}
+
+export function parseState(v: unknown): St | undefined {
+  if (typeof v !== 'string' && !Buffer.isBuffer(v)) return undefined;
+  const parts = String(v).split('|');
+  if (parts.length !== 3) return undefined;
+  const [s, x, a] = parts.map((p) => (p === '' ? undefined : Number(p)));
+  if ([s, x, a].some((n) => n !== undefined && !Number.isFinite(n))) return undefined;
+  const st: St = {};
+  if (s !== undefined) st.s = s;
+  if (x !== undefined) {
+    st.x = x;
+    st.a = a ?? x;
+  }
+  return st;
+}
+
+const MERGE_LUA = `
+local s, x, a
+local cur = redis.pcall('GET', KEYS[1])
+if type(cur) == 'string' then
+  local p1 = string.find(cur, '|', 1, true)
+  local p2 = p1 and string.find(cur, '|', p1 + 1, true)
+  if p2 then
+    s = tonumber(string.sub(cur, 1, p1 - 1)); x = tonumber(string.sub(cur, p1 + 1, p2 - 1)); a = tonumber(string.sub(cur, p2 + 1))
+    if x and not a then a = x end
+  end
+end
+local ns, nx, na = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if ns and (not s or ns > s) then s = ns end
+if nx and (not a or na >= a) then x = nx; a = na end
+local function f(n) if n then return string.format('%.0f', n) end return '' end
+local hx = x
+if x and a and (x - a) >= ${NEVER_MS - 1000} then hx = a end
+local hi = math.max(s or 0, hx or 0) + tonumber(ARGV[4])
+redis.call('SET', KEYS[1], f(s) .. '|' .. f(x) .. '|' .. f(a), 'PXAT', string.format('%.0f', hi))
+return 1`;
+
+export const SET_IF_NEWER_LUA = `
+local cur = redis.pcall('GETRANGE', KEYS[1], 0, 23)
+if type(cur) == 'string' and string.sub(cur, 1, 4) == 'TS1:' then
+  local t = tonumber(string.sub(cur, 5, 24))
+  if t and t > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`;
+
+export interface CoreInternalOptions {
+  shared?: boolean;
+}
+
+const REGISTRY = Symbol.for('@tagscope/handler.cores');
+
+export class Core {
+  static for(o: ResolvedOptions): Core {
+    const g = globalThis as any;
+    const map: Map<string, Core> = (g[REGISTRY] ??= new Map());
+    const id = `${o.cluster ? 'c' : 's'}|${o.rootUrls.join(',')}|${o.keyPrefix}`;
+    let core = map.get(id);
+    if (!core || core.closed) {
+      core = new Core(o);
+      map.set(id, core);
+    }
+    return core;
+  }
+
+  readonly keys: Keys;
+  readonly conn: Conn;
+  readonly instanceId = randomBytes(6).toString('hex');
+  /** Redis clock minus local clock (ms). */
+  offset = 0;
+  /** Round-trip time of the sample the offset came from (ms): the clock bound is rtt/2 + drift. */
+  clockRtt = Infinity;
+  clockMeasured = false;
+  readonly mirror = new Map<string, St>();
+  private lastId: string | undefined;
+  private initP: Promise<boolean> | undefined;
+  private initialized = false;
+  private inFlight: Promise<boolean> | undefined;
+  private queued: Promise<boolean> | undefined;
+  private latest: Promise<boolean> | undefined;
+  private lastSyncIssued = 0;
+  private journal: Op[] = [];
+  private journalFile: string | undefined;
+  private replaying: Promise<void> | undefined;
+  private sameTick = new Map<string, Promise<void>>();
+  private seenPending = new Set<string>();
+  private timers: NodeJS.Timeout[] = [];
+  closed = false;
+  readonly counters: Record<string, number> = {};
+  private changeListeners = new Set<(tags: string[]) => void>();
+
+  constructor(readonly o: ResolvedOptions) {
+    this.keys = new Keys(o.keyPrefix);
+    this.conn = new Conn(o);
+    this.conn.on('up', () => this.onRecovered());
+    this.conn.on('down', (reason: string) => this.emit({ type: 'breaker-open', reason }));
+    this.conn.on('breaker-open', () => this.emit({ type: 'breaker-open', reason: 'timeouts' }));
+    this.conn.on('breaker-close', () => this.emit({ type: 'breaker-close' }));
+    this.conn.on('transport-error', (error: unknown) => this.emit({ type: 'redis-error', error }));
+    if (o.journalDir) {
+      const h = createHash('sha1').update(`${o.rootUrls.join(',')}|${o.keyPrefix}`).digest('hex').slice(0, 12);
+      this.journalFile = join(o.journalDir, `journal-${h}-${process.pid}.jsonl`);
+    }
+  }
+
+  // ---------------------------------------------------------------- observability
+  emit(ev: MetricEvent): void {
+    this.counters[ev.type] = (this.counters[ev.type] ?? 0) + (ev.type === 'invalidate' ? ev.count ?? 1 : 1);
+    if (this.o.debug) {
+      const { error, ...rest } = ev;
+      console.debug('[tagscope]', JSON.stringify(rest), error ? String((error as Error)?.message ?? error) : '');
+    }
+    if (this.o.onMetric) {
+      try {
+        this.o.onMetric(ev);
+      } catch {}
+    }
+  }
+  debug(...args: unknown[]): void {
+    if (this.o.debug) console.debug('[tagscope]', ...args);
+  }
+
+  // ---------------------------------------------------------------- clock
+  /** Now on the Redis clock (ms). */
+  now(): number {
+    return this.o.localClock() + this.offset;
+  }
+  toRedis(localMs: number): number {
+    return localMs + this.offset;
+  }
+  toLocal(redisMs: number): number {
+    return redisMs - this.offset;
+  }
+
+  async measureClock(samples = 3): Promise<void> {
+    let best: { rtt: number; off: number } | undefined;
+    for (let i = 0; i < samples; i++) {
+      const t0 = this.o.localClock();
+      const r = await this.conn.cmd<string[]>(undefined, ['TIME']);
+      const t1 = this.o.localClock();
+      const redisMs = Number(r[0]) * 1000 + Number(r[1]) / 1000;
+      const s = { rtt: t1 - t0, off: redisMs - (t0 + t1) / 2 };
+      if (!best || s.rtt < best.rtt) best = s;
+    }
+    if (best) {
+      this.offset = best.off;
+      this.clockRtt = best.rtt;
+      this.clockMeasured = true;
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+  /** Connects, measures the clock, loads tag state, replays a journal left by a dead process. Never rejects. */
+  ensureInit(): Promise<boolean> {
+    if (this.initialized) return Promise.resolve(true);
+    if (!this.initP) {
+      this.initP = this.init().then(
+        (ok) => {
+          if (!ok) this.initP = undefined;
+          return ok;
+        },
+        () => {
+          this.initP = undefined;
+          return false;
+        },
+      );
+    }
+    return this.initP;
+  }
+
+  private async init(): Promise<boolean> {
+    if (this.o.disabled || this.closed) return false;
+    this.conn.start();
+    await this.measureClock();
+    this.adoptOrphanJournals();
+    await this.replayJournal();
+    const issued = this.o.localClock();
+    await this.fullResync();
+    this.lastSyncIssued = issued;
+    if (!this.initialized) {
+      this.initialized = true;
+      this.startTimers();
+    }
+    return true;
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, fn: () => unknown) => {
+      const t = setInterval(() => {
+        try {
+          Promise.resolve(fn()).catch(() => {});
+        } catch {}
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.o.clockRefreshMs, () => (this.conn.isUp ? this.measureClock() : undefined));
+    every(60_000, () => this.prune());
+    every(2_000, () => this.flushSeen());
+  }
+
+  private onRecovered(): void {
+    // Redis is back (reconnect or breaker closed): replay what was kept, re-measure the clock,
+    // and let the next sync detect a log gap (restart without persistence → full resync).
+    (async () => {
+      if (!this.initialized) {
+        await this.ensureInit();
+        return;
+      }
+      await this.measureClock().catch(() => {});
+      await this.replayJournal();
+      await this.requestSync();
+    })().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.flushSeen().catch(() => {});
+    await this.conn.close();
+  }
+
+  // ---------------------------------------------------------------- sync
+  /** Starts a sync issued after this call (coalesced with other calls in the same tick). Never rejects. */
+  requestSync(): Promise<boolean> {
+    if (this.o.disabled) return Promise.resolve(false);
+    if (!this.initialized) return (this.latest = this.ensureInit());
+    if (this.queued) return this.queued;
+    const run = (): Promise<boolean> => {
+      this.queued = undefined;
+      const p = this.syncOnce().catch((err) => {
+        this.emit({ type: 'redis-error', reason: 'sync', error: err });
+        return false;
+      });
+      this.inFlight = p;
+      p.finally(() => {
+        if (this.inFlight === p) this.inFlight = undefined;
+      });
+      return p;
+    };
+    let p: Promise<boolean>;
+    if (this.inFlight) {
+      p = this.inFlight.then(run);
+    } else {
+      p = new Promise<boolean>((resolve) => process.nextTick(() => run().then(resolve)));
+    }
+    this.queued = p;
+    this.latest = p;
+    return p;
+  }
+
+  /** What a read waits for: the latest requested sync, or a new one when the mirror is old. */
+  awaitSync(maxAgeMs = 1000): Promise<boolean> {
+    if (this.o.disabled) return Promise.resolve(false);
+    if (!this.initialized) return this.ensureInit();
+    if (this.latest && (this.queued || this.inFlight)) return this.latest;
+    if (this.o.localClock() - this.lastSyncIssued > maxAgeMs) return this.requestSync();
+    return this.latest ?? Promise.resolve(true);
+  }
+
+  private async syncOnce(): Promise<boolean> {
+    const issued = this.o.localClock();
+    if (this.lastId === undefined) {
+      await this.fullResync();
+      this.lastSyncIssued = issued;
+      return true;
+    }
+    const log = this.keys.log();
+    for (let round = 0; round < 100; round++) {
+      const from: string = this.lastId;
+      const rows: [string, string[]][] = await this.conn.cmd<[string, string[]][]>(log, ['XRANGE', log, from, '+', 'COUNT', '1000']);
+      if (!Array.isArray(rows) || rows.length === 0 || rows[0][0] !== from) {
+        this.debug('log gap after', from);
+        await this.fullResync();
+        break;
+      }
+      for (let i = 1; i < rows.length; i++) this.applyLogRow(rows[i]);
+      this.lastId = rows[rows.length - 1][0];
+      if (rows.length < 1000) break;
+    }
+    this.lastSyncIssued = issued;
+    return true;
+  }
+
+  private applyLogRow(row: [string, string[]]): void {
+    const fields = row[1];
+    if (!Array.isArray(fields)) return;
+    let d: unknown, origin: string | undefined, w: number | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'd') {
+        try {
+          d = JSON.parse(String(fields[i + 1]));
+        } catch {}
+      } else if (fields[i] === 'o') origin = String(fields[i + 1]);
+      else if (fields[i] === 'w') w = Number(fields[i + 1]);
+    }
+    const changed = this.applyOps(d);
+    if (changed.length && origin !== this.instanceId && w !== undefined && Number.isFinite(w)) {
+      this.emit({ type: 'lag', ms: Math.max(0, this.now() - w), count: changed.length });
+    }
+  }
+
+  /** Merges validated ops into the mirror; returns the tags touched. */
+  applyOps(d: unknown): string[] {
+    if (!Array.isArray(d)) return [];
+    const touched: string[] = [];
+    for (const op of d) {
+      if (!op || typeof op.t !== 'string' || typeof op.a !== 'number') continue;
+      if (op.s !== undefined && typeof op.s !== 'number') continue;
+      if (op.x !== undefined && typeof op.x !== 'number') continue;
+      this.mirror.set(op.t, mergeState(this.mirror.get(op.t), op));
+      touched.push(op.t);
+    }
+    if (touched.length) for (const l of this.changeListeners) l(touched);
+    return touched;
+  }
+
+  onChange(l: (tags: string[]) => void): () => void {
+    this.changeListeners.add(l);
+    return () => this.changeListeners.delete(l);
+  }
+
+  /** Loads every tag state from Redis (SCAN on every master). Rare: startup, log gap, recovery after data loss. */
+  async fullResync(): Promise<void> {
+    const log = this.keys.log();
+    let tail = await this.conn.cmd<[string, string[]][]>(log, ['XREVRANGE', log, '+', '-', 'COUNT', '1']);
+    let tailId: string;
+    if (Array.isArray(tail) && tail.length) tailId = tail[0][0];
+    else tailId = await this.conn.cmd<string>(log, ['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', '[]', 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
+    let n = 0;
+    const touched: string[] = [];
+    await this.conn.forEachMaster(async (send) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await send(['SCAN', cursor, 'MATCH', this.keys.tagPattern(), 'COUNT', '1000'])) as [string, string[]];
+        cursor = String(next);
+        if (keys.length) {
+          const vals = await Promise.all(keys.map((k) => send(['GET', k]).catch(() => null)));
+          keys.forEach((k, i) => {
+            const tag = this.keys.tagOf(String(k));
+            const st = parseState(vals[i]);
+            if (tag === undefined || !st) return;
+            let merged = this.mirror.get(tag);
+            if (st.s !== undefined) merged = mergeState(merged, { t: tag, s: st.s, a: st.a ?? st.s });
+            if (st.x !== undefined) merged = mergeState(merged, { t: tag, x: st.x, a: st.a ?? st.x });
+            if (merged) this.mirror.set(tag, merged);
+            touched.push(tag);
+            n++;
+          });
+        }
+      } while (cursor !== '0');
+    });
+    this.lastId = tailId;
+    this.emit({ type: 'resync', count: n });
+    if (touched.length) for (const l of this.changeListeners) l(touched);
+  }
+
+  /** Drops mirror states that can no longer affect any live entry. */
+  prune(): void {
+    const now = this.now();
+    for (const [tag, st] of this.mirror) if (stateHorizon(st, this.o.maxTtlMs) < now) this.mirror.delete(tag);
+  }
+
+  // ---------------------------------------------------------------- tag checks (Redis clock)
+  isExpired(tags: readonly string[], tsRedis: number): boolean {
+    const now = this.now();
+    const m = this.o.clockMarginMs;
+    for (const t of tags) {
+      const x = this.mirror.get(t)?.x;
+      if (x !== undefined && x <= now + m && x > tsRedis - m) return true;
+    }
+    return false;
+  }
+  isStale(tags: readonly string[], tsRedis: number): boolean {
+    const m = this.o.clockMarginMs;
+    for (const t of tags) {
+      const s = this.mirror.get(t)?.s;
+      if (s !== undefined && s > tsRedis - m) return true;
+    }
+    return false;
+  }
+  /** Latest expiration that has already happened (never a future one), Redis clock; 0 = none. */
+  expiration(tags: readonly string[]): number {
+    const now = this.now();
+    const m = this.o.clockMarginMs;
+    let max = 0;
+    for (const t of tags) {
+      const x = this.mirror.get(t)?.x;
+      if (x !== undefined && x <= now + m && x + m > max) max = x + m;
+    }
+    return max;
+  }
+
+  // ---------------------------------------------------------------- invalidation
+  /** Next's updateTags on the shared store. Applied to the mirror at once; written to Redis, or kept and replayed. Never rejects unless `strict`. */
+  updateTags(tags: readonly string[], durations?: { expire?: number }, strict = false): Promise<void> {
+    const list = [...new Set((Array.isArray(tags) ? tags : [tags]).filter((t) => typeof t === 'string'))];
+    if (!list.length) return Promise.resolve();
+    // Next calls every handler (use-cache + incremental) in the same tick with the same arguments: write once.
+    const dedupeKey = JSON.stringify([list, durations ?? null, strict]);
+    const pending = this.sameTick.get(dedupeKey);
+    if (pending) return pending;
+    const p = this.doUpdateTags(list, durations, strict);
+    this.sameTick.set(dedupeKey, p);
+    setImmediate(() => this.sameTick.delete(dedupeKey));
+    return p;
+  }
+
+  private async doUpdateTags(tags: string[], durations: { expire?: number } | undefined, strict: boolean): Promise<void> {
+    const now = Math.round(this.now());
+    const ops: Op[] = tags.map((t) => {
+      if (durations) {
+        const op: Op = { t, s: now, a: now };
+        if (typeof durations.expire === 'number' && Number.isFinite(durations.expire)) op.x = now + durations.expire * 1000;
+        return op;
+      }
+      return { t, x: now, a: now };
+    });
+    this.applyOps(ops);
+    this.emit({ type: 'invalidate', count: tags.length });
+    if (this.o.disabled) return;
+    try {
+      if (!this.initialized) {
+        const ok = await this.ensureInit();
+        if (!ok) throw new Unavailable();
+      }
+      if (this.journal.length) await this.replayJournal();
+      await this.writeOps(ops);
+    } catch (err) {
+      this.emit({ type: 'redis-error', reason: 'updateTags', error: err });
+      if (strict) throw err;
+      this.keepForReplay(ops);
+    }
+  }
+
+  async writeOps(ops: Op[]): Promise<void> {
+    const ttlExtra = String(this.o.maxTtlMs + 60_000);
+    for (let i = 0; i < ops.length; i += 500) {
+      const chunk = ops.slice(i, i + 500);
+      await Promise.all(
+        chunk.map((op) =>
+          this.conn.script(MERGE_LUA, [this.keys.tag(op.t)], [op.s === undefined ? '' : String(op.s), op.x === undefined ? '' : String(op.x), String(op.a), ttlExtra]),
+        ),
+      );
+      const log = this.keys.log();
+      const d = JSON.stringify(chunk);
+      await this.conn.cmd(log, ['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', d, 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
+      this.conn.cmd(this.keys.channel(), ['PUBLISH', this.keys.channel(), d]).catch(() => {});
+    }
+  }
+
+  private keepForReplay(ops: Op[]): void {
+    this.journal.push(...ops);
+    if (this.journalFile) {
+      try {
+        mkdirSync(this.o.journalDir as string, { recursive: true });
+        appendFileSync(this.journalFile, JSON.stringify(ops) + '\n');
+      } catch {}
+    }
+  }
+
+  pendingReplay(): number {
+    return this.journal.length;
+  }
+
+  async replayJournal(): Promise<void> {
+    if (this.replaying) return this.replaying;
+    if (!this.journal.length) return;
+    this.replaying = (async () => {
+      const ops = this.journal.slice();
+      await this.writeOps(ops); // original times; the merge is idempotent
+      this.journal.splice(0, ops.length);
+      if (this.journalFile) {
+        try {
+          if (this.journal.length) writeFileSync(this.journalFile, JSON.stringify(this.journal) + '\n');
+          else unlinkSync(this.journalFile);
+        } catch {}
+      }
+      this.emit({ type: 'replay', count: ops.length });
+    })().finally(() => {
+      this.replaying = undefined;
+    });
+    return this.replaying;
+  }
+
+  /** Journals of processes that died during an outage (same url + prefix): adopt and replay them. */
+  private adoptOrphanJournals(): void {
+    if (!this.journalFile || !this.o.journalDir) return;
+    const dir = this.o.journalDir;
+    const base = this.journalFile.slice(dir.length + 1).replace(/-\d+\.jsonl$/, '-');
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.jsonl'));
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      const pid = Number(f.slice(base.length, -'.jsonl'.length));
+      const full = join(dir, f);
+      if (pid !== process.pid && isAlive(pid)) continue;
+      try {
+        const lines = readFileSync(full, 'utf8').split('\n').filter(Boolean);
+        for (const line of lines) {
+          try {
+            const ops = JSON.parse(line);
+            if (Array.isArray(ops)) for (const op of ops) if (op && typeof op.t === 'string' && typeof op.a === 'number') this.journal.push(op);
+          } catch {}
+        }
+        this.applyOps(this.journal);
+        if (pid !== process.pid) {
+          appendFileSync(this.journalFile, lines.join('\n') + '\n');
+          unlinkSync(full);
+        }
+      } catch {}
+    }
+  }
+
+  // ---------------------------------------------------------------- entries
+  /** GET an entry as a Buffer; null = absent; undefined = Redis unavailable. */
+  async readEntry(key: string): Promise<Buffer | null | undefined> {
+    try {
+      return await this.conn.cmd<Buffer | null>(key, ['GET', key], { buffers: true });
+    } catch (err) {
+      if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'get', error: err });
+      return undefined;
+    }
+  }
+
+  /** Stores an entry unless Redis already holds a newer generation (timestamp compared in Lua). */
+  async writeEntry(key: string, value: Buffer, tsRedis: number, ttlMs: number): Promise<boolean> {
+    if (this.o.disabled) return false;
+    if (!this.initialized && !(await this.ensureInit())) return false;
+    try {
+      const r = await this.conn.script<number>(SET_IF_NEWER_LUA, [key], [value, String(Math.round(tsRedis * 1000)), String(Math.max(1, Math.round(ttlMs)))], {
+        timeout: Math.max(this.o.timeoutMs, 1000),
+      });
+      return r === 1;
+    } catch (err) {
+      if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'set', error: err });
+      return false;
+    }
+  }
+
+  noteSeen(tags: readonly string[]): void {
+    if (!this.o.recordSeenTags || this.seenPending.size > 10_000) return;
+    for (const t of tags) if (typeof t === 'string') this.seenPending.add(t);
+  }
+
+  async flushSeen(): Promise<void> {
+    if (!this.seenPending.size || !this.conn.isUp) return;
+    const tags = [...this.seenPending];
+    this.seenPending.clear();
+    const key = this.keys.seen();
+    const now = String(Math.round(this.now()));
+    for (let i = 0; i < tags.length; i += 500) {
+      const args: string[] = ['ZADD', key];
+      for (const t of tags.slice(i, i + 500)) args.push(now, t);
+      await this.conn.cmd(key, args).catch(() => {});
+    }
+    await this.conn.cmd(key, ['ZREMRANGEBYRANK', key, '0', '-10001']).catch(() => {});
+    await this.conn.cmd(key, ['PEXPIRE', key, String(this.o.maxTtlMs)]).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

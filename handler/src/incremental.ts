@@ -1,0 +1,156 @@
+/**
+ * `@tagscope/handler/incremental`: the class for next.config `cacheHandler` (singular): static pages,
+ * PPR shells, route responses, `fetch` and `unstable_cache`, checked against the same tag state as the
+ * 'use cache' handler, so a static page on instance B is invalidated by an invalidation on instance A.
+ */
+import { resolveOptions, type TagscopeOptions } from './config';
+import { Core } from './core';
+import { decodeEntry, decodeValue, encodeEntry, encodeValue } from './codec';
+
+const TAGS_HEADER = 'x-next-cache-tags';
+
+interface CacheControl {
+  revalidate: number | false;
+  expire: number | undefined;
+}
+interface Meta {
+  k: string; // value kind
+  cc?: CacheControl;
+  tags: string[];
+}
+
+export interface IncrementalCacheHandlerValue {
+  lastModified: number;
+  value: any;
+  cacheControl?: CacheControl;
+}
+
+function headerTags(value: any): string[] {
+  const h = value?.headers?.[TAGS_HEADER];
+  if (typeof h === 'string' && h) return h.split(',');
+  if (Array.isArray(h)) return h.flatMap((x) => String(x).split(','));
+  return [];
+}
+
+export interface IncrementalCacheHandlerClass {
+  new (ctx?: any): {
+    get(cacheKey: string, ctx?: any): Promise<IncrementalCacheHandlerValue | null>;
+    set(cacheKey: string, data: any, ctx?: any): Promise<void>;
+    revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void>;
+    resetRequestCache(): void;
+    readonly core: Core;
+  };
+}
+
+export function createIncrementalCacheHandler(options: TagscopeOptions = {}): IncrementalCacheHandlerClass {
+  const H = 'incremental' as const;
+  let resolved: ReturnType<typeof resolveOptions> | undefined;
+  const opts = () => (resolved ??= resolveOptions(options));
+
+  return class TagscopeIncrementalCache {
+    readonly core: Core;
+    constructor(_ctx?: any) {
+      this.core = Core.for(opts());
+    }
+
+    async get(cacheKey: string, ctx: any = {}): Promise<IncrementalCacheHandlerValue | null> {
+      const core = this.core;
+      try {
+        if (core.o.disabled) return null;
+        const key = core.keys.incrementalEntry(cacheKey);
+        // No refreshTags in this API: every get starts a delta read of the log alongside its GET.
+        const [synced, raw] = await Promise.all([core.requestSync(), core.readEntry(key)]);
+        if (!synced || raw === undefined) {
+          core.emit({ type: 'miss', handler: H, reason: 'unavailable' });
+          return null;
+        }
+        if (raw === null) {
+          core.emit({ type: 'miss', handler: H, reason: 'absent' });
+          return null;
+        }
+        const e = decodeEntry<Meta>(raw);
+        if (!e || typeof e.meta.k !== 'string' || !Array.isArray(e.meta.tags)) {
+          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
+          return null;
+        }
+        let value: any;
+        try {
+          value = decodeValue(JSON.parse(e.body.toString('utf8')));
+        } catch {
+          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
+          return null;
+        }
+        if (!value || typeof value !== 'object' || value.kind !== e.meta.k) {
+          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
+          return null;
+        }
+        const isFetch = value.kind === 'FETCH';
+        const tags = isFetch
+          ? [...new Set([...(e.meta.tags ?? []), ...(Array.isArray(ctx.tags) ? ctx.tags : []), ...(Array.isArray(ctx.softTags) ? ctx.softTags : [])])]
+          : e.meta.tags;
+        if (core.isExpired(tags, e.ts)) {
+          core.emit({ type: 'miss', handler: H, reason: 'expired-tag' });
+          return null;
+        }
+        let lastModified = core.toLocal(e.ts);
+        const cc = e.meta.cc;
+        if (core.isStale(tags, e.ts)) {
+          // Next only consults its process-local tag manifest; signal staleness through the age instead.
+          const nowLocal = core.toLocal(core.now());
+          if (isFetch) {
+            const rv = Number(ctx.revalidate || value.revalidate) || 0;
+            lastModified = Math.min(lastModified, nowLocal - rv * 1000 - 1000);
+          } else if (cc && typeof cc.revalidate === 'number' && (cc.expire === undefined || cc.expire > cc.revalidate)) {
+            lastModified = Math.min(lastModified, nowLocal - cc.revalidate * 1000 - 1); // served stale once, regenerated in the background
+          } else {
+            lastModified = -1; // no SWR window: blocking regeneration
+          }
+          core.emit({ type: 'stale', handler: H });
+        } else {
+          core.emit({ type: 'hit', handler: H });
+        }
+        const out: IncrementalCacheHandlerValue = { lastModified, value };
+        if (cc) out.cacheControl = cc;
+        return out;
+      } catch (err) {
+        core.emit({ type: 'miss', handler: H, reason: 'error', error: err });
+        return null;
+      }
+    }
+
+    async set(cacheKey: string, data: any, ctx: any = {}): Promise<void> {
+      const core = this.core;
+      try {
+        if (core.o.disabled || !data || typeof data !== 'object' || typeof data.kind !== 'string') return;
+        if (data.kind === 'IMAGE') return;
+        const isFetch = data.kind === 'FETCH';
+        const tags: string[] = isFetch ? (Array.isArray(ctx.tags) ? ctx.tags : Array.isArray(data.tags) ? data.tags : []) : headerTags(data);
+        const cc: CacheControl | undefined = !isFetch && ctx.cacheControl ? { revalidate: ctx.cacheControl.revalidate, expire: ctx.cacheControl.expire } : undefined;
+        const ts = core.now();
+        let lifeMs = core.o.maxTtlMs;
+        if (cc && typeof cc.expire === 'number' && cc.expire > 0) lifeMs = Math.min(lifeMs, cc.expire * 1000);
+        const meta: Meta = { k: data.kind, tags };
+        if (cc) meta.cc = cc;
+        const body = Buffer.from(JSON.stringify(encodeValue(data)), 'utf8');
+        const ok = await core.writeEntry(core.keys.incrementalEntry(cacheKey), encodeEntry(ts, meta, body), ts, lifeMs);
+        if (ok) {
+          core.emit({ type: 'set', handler: H });
+          core.noteSeen(tags.filter((t) => !t.startsWith('_N_T_')));
+        }
+      } catch (err) {
+        core.emit({ type: 'redis-error', handler: H, reason: 'set', error: err });
+      }
+    }
+
+    async revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void> {
+      try {
+        await this.core.updateTags(typeof tags === 'string' ? [tags] : tags, durations);
+      } catch {}
+    }
+
+    resetRequestCache(): void {}
+  };
+}
+
+const TagscopeIncrementalCache = createIncrementalCacheHandler();
+export default TagscopeIncrementalCache;

@@ -1,0 +1,116 @@
+/**
+ * TagStore: what tools (the VS Code extension's panel, scripts) use to read and change tag state in
+ * the same Redis store the handlers use, through the same key layout and merge rules.
+ */
+import { resolveOptions, type TagscopeOptions } from './config';
+import { Core, parseState, type St, type TagState } from './core';
+import { pathSoftTags } from './keys';
+
+export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster' | 'keyPrefix' | 'timeoutMs' | 'maxTtlSeconds' | 'onMetric'> {
+  url: string;
+  /** Polling interval of the subscription fallback (ms). Default 2000. */
+  pollMs?: number;
+}
+
+function toState(tag: string, st: St | undefined): TagState {
+  const out: TagState = { tag };
+  if (st?.s !== undefined) out.stale = st.s;
+  if (st?.x !== undefined) out.expired = st.x;
+  return out;
+}
+
+export class TagStore {
+  private constructor(
+    private readonly core: Core,
+    private readonly pollMs: number,
+  ) {}
+
+  static async connect(options: TagStoreOptions): Promise<TagStore> {
+    const o = resolveOptions({ ...options, journalDir: false, recordSeenTags: false, useDuringBuild: true });
+    const core = new Core(o);
+    const ok = await core.ensureInit();
+    if (!ok) {
+      await core.close();
+      throw new Error(`tagscope: cannot connect to Redis at ${redact(o.url)}`);
+    }
+    return new TagStore(core, options.pollMs ?? 2000);
+  }
+
+  /** Every tag the store knows: tags with a state (invalidated, not yet past its horizon) and tags seen on entries. */
+  async list(): Promise<TagState[]> {
+    const states = new Map<string, TagState>();
+    await this.core.conn.forEachMaster(async (send) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await send(['SCAN', cursor, 'MATCH', this.core.keys.tagPattern(), 'COUNT', '1000'])) as [string, string[]];
+        cursor = String(next);
+        if (keys.length) {
+          const vals = await Promise.all(keys.map((k) => send(['GET', k]).catch(() => null)));
+          keys.forEach((k, i) => {
+            const tag = this.core.keys.tagOf(String(k));
+            const st = parseState(vals[i]);
+            if (tag !== undefined && st) states.set(tag, toState(tag, st));
+          });
+        }
+      } while (cursor !== '0');
+    });
+    const seenKey = this.core.keys.seen();
+    try {
+      const seen = await this.core.conn.cmd<string[]>(seenKey, ['ZRANGE', seenKey, '0', '-1']);
+      for (const t of seen ?? []) if (!states.has(String(t))) states.set(String(t), { tag: String(t) });
+    } catch {}
+    return [...states.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  }
+
+  async get(tag: string): Promise<TagState | undefined> {
+    const key = this.core.keys.tag(tag);
+    const v = await this.core.conn.cmd(key, ['GET', key]);
+    const st = parseState(v);
+    return st ? toState(tag, st) : undefined;
+  }
+
+  /** Next's updateTags: without durations = expire now (updateTag); with {expire} (s) = stale now, expired at now + expire (revalidateTag with a profile). */
+  async invalidate(tags: string[], durations?: { expire?: number }): Promise<void> {
+    await this.core.updateTags(tags, durations, true);
+  }
+
+  /** revalidatePath: the soft tags Next computes for the path (expire now). */
+  async invalidatePath(path: string, type?: 'page' | 'layout'): Promise<void> {
+    await this.invalidate(pathSoftTags(path, type));
+  }
+
+  /** Live changes: pub/sub wakes a log read; polling the log is the fallback. Returns unsubscribe. */
+  subscribe(listener: (changed: TagState[]) => void): () => void {
+    let active = true;
+    const off = this.core.onChange((tags) => {
+      if (!active) return;
+      try {
+        listener(tags.map((t) => toState(t, this.core.mirror.get(t))));
+      } catch {}
+    });
+    let unsub: (() => Promise<void>) | undefined;
+    this.core.conn
+      .subscribe(this.core.keys.channel(), () => void this.core.requestSync())
+      .then((u) => {
+        if (active) unsub = u;
+        else u().catch(() => {});
+      })
+      .catch(() => {});
+    const timer = setInterval(() => void this.core.requestSync(), this.pollMs);
+    timer.unref();
+    return () => {
+      active = false;
+      off();
+      clearInterval(timer);
+      unsub?.().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.core.close();
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
