@@ -464,6 +464,8 @@ export class Core {
   }
 
   private async doUpdateTags(tags: string[], durations: { expire?: number } | undefined, strict: boolean): Promise<void> {
+    // Stamp on the Redis clock: measure it first (if Redis is unreachable at startup, the local clock is all there is).
+    if (!this.clockMeasured && !this.o.disabled) await this.ensureInit();
     const now = Math.round(this.now());
     const ops: Op[] = tags.map((t) => {
       if (durations) {

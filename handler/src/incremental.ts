@@ -126,6 +126,7 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         const isFetch = data.kind === 'FETCH';
         const tags: string[] = isFetch ? (Array.isArray(ctx.tags) ? ctx.tags : Array.isArray(data.tags) ? data.tags : []) : headerTags(data);
         const cc: CacheControl | undefined = !isFetch && ctx.cacheControl ? { revalidate: ctx.cacheControl.revalidate, expire: ctx.cacheControl.expire } : undefined;
+        if (!(await core.ensureInit())) return;
         const ts = core.now();
         let lifeMs = core.o.maxTtlMs;
         if (cc && typeof cc.expire === 'number' && cc.expire > 0) lifeMs = Math.min(lifeMs, cc.expire * 1000);

@@ -135,6 +135,7 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
         if (o.disabled) return;
         if (entry.expire === 0) return; // dynamic: Next regenerates it on every read in production
         if (!Array.isArray(entry.tags) || typeof entry.timestamp !== 'number' || typeof entry.expire !== 'number') return;
+        if (!(await core.ensureInit())) return; // the clock offset is needed to convert the timestamp
         const tsRedis = core.toRedis(entry.timestamp);
         const lifeMs = Math.min(entry.expire * 1000, o.maxTtlMs);
         const ttlMs = tsRedis + lifeMs - core.now();
