@@ -1,7 +1,7 @@
 // The entry point of the analysis core: finds the Next apps under a root, indexes the files
 // that can matter (text pre-filter, lazy parsing), and runs the rules. Pure: no vscode, no LSP.
 import { API_HINT } from './apis';
-import { CallGraph } from './callgraph';
+import { CallGraph, ImportIndex } from './callgraph';
 import { Collector, type FileFacts } from './collect';
 import { loadConfig, makeIgnore, severityOf, type TagscopeConfig } from './config';
 import { ContextAnalyzer, fileRole, type FileRole } from './context';
@@ -85,10 +85,32 @@ export class AnalysisSession {
     this.calls = new CallGraph(host, this.resolver, () => this.scan.sourceFiles);
     this.evaluator = new Evaluator(this.resolver, this.calls, () => host.typeChecker());
     this.contexts = new ContextAnalyzer(this.resolver, this.calls, (sf) => this.roleOf(sf));
+    this.prefilter();
     this.collector = new Collector(this.resolver, this.evaluator, this.calls, (node) => {
       const { unit } = this.contexts.unitOf(node);
       return unit.getSourceFile().fileName + ':' + unit.pos;
     });
+  }
+
+  /** Files whose text can matter: API hints, or imports we can only check by text later. */
+  private readonly hinted = new Set<string>();
+
+  /**
+   * One pass over every file: the text pre-filter and the import index together, so each file
+   * is read once; texts of files that cannot matter are dropped right away.
+   */
+  private prefilter(): void {
+    const index = new ImportIndex();
+    for (const f of this.scan.sourceFiles) {
+      const text = this.host.text(f);
+      if (text === undefined) continue;
+      const before = index.opaque.length;
+      index.add(f, text);
+      const hinted = API_HINT.test(text);
+      if (hinted) this.hinted.add(f);
+      else if (index.opaque.length === before) this.host.forgetText(f);
+    }
+    this.calls.useImportIndex(index);
   }
 
   private dirsOf(appRoot: string) {
@@ -122,8 +144,7 @@ export class AnalysisSession {
   factsOf(file: string): FileFacts | undefined {
     const hit = this.facts.get(file);
     if (hit) return hit;
-    const text = this.host.text(file);
-    if (text === undefined || !API_HINT.test(text)) return undefined;
+    if (!this.hinted.has(file)) return undefined;
     const sf = this.host.sourceFile(file);
     if (!sf) return undefined;
     let facts: FileFacts;

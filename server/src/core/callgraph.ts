@@ -30,12 +30,34 @@ export function functionIdentity(fn: FunctionNode): { name: string; decl: ts.Nod
 
 export class CallGraph {
   private readonly cache = new Map<ts.Node, CallersResult>();
+  private importIndex?: ImportIndex;
 
   constructor(
     private readonly host: SourceHost,
     private readonly resolver: Resolver,
     private readonly files: () => string[],
   ) {}
+
+  /** Lets the caller build the import index during its own first read of every file. */
+  useImportIndex(index: ImportIndex): void {
+    this.importIndex = index;
+  }
+
+  /**
+   * Files that can call an exported function by name: those importing that name (named import
+   * or re-export), plus files whose imports we can't read by name (namespace imports, require)
+   * when their text mentions it. Built once from import statements, so a lookup never rescans
+   * every file's text.
+   */
+  private importers(name: string, declFile: string): string[] {
+    if (!this.importIndex) {
+      this.importIndex = new ImportIndex();
+      for (const f of this.files()) this.importIndex.add(f, this.host.text(f));
+    }
+    const out = new Set<string>([declFile, ...(this.importIndex.byName.get(name) ?? [])]);
+    for (const f of this.importIndex.opaque) if (!out.has(f) && this.host.text(f)?.includes(name)) out.add(f);
+    return [...out];
+  }
 
   callers(fn: FunctionNode): CallersResult {
     const id = functionIdentity(fn);
@@ -45,13 +67,16 @@ export class CallGraph {
     const result: CallersResult = { calls: [], escapes: false, truncated: false };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
-    const candidates = this.files().filter((f) => f === declFile || this.host.text(f)?.includes(id.name));
+    const isMethod = ts.isMethodDeclaration(fn) || ts.isPropertyAssignment(id.decl);
+    // A method is called through its object: look where the object's top-level name is imported.
+    const owner = isMethod ? topLevelOwnerName(fn) : id.name;
+    if (!owner) return { calls: [], escapes: true, truncated: false };
+    const candidates = this.importers(owner, declFile);
     if (candidates.length > MAX_CANDIDATE_FILES) {
       result.truncated = true;
       result.escapes = true;
       return result;
     }
-    const isMethod = ts.isMethodDeclaration(fn) || ts.isPropertyAssignment(id.decl);
     for (const file of candidates) {
       const sf = this.host.sourceFile(file);
       if (!sf) continue;
@@ -89,4 +114,46 @@ function isDeclarationName(n: ts.Identifier): boolean {
     ts.isImportClause(p) ||
     ts.isNamespaceImport(p)
   );
+}
+
+const NAMED_IMPORT = /^(?:import|export)\s+(?:type\s+)?(?:[\w$]+\s*,\s*)?(\{[^}]*\}|\*\s+as\s+[\w$]+|\*)/;
+
+/** Which files import which names: the candidates for cross-file calls of a function. */
+export class ImportIndex {
+  readonly byName = new Map<string, string[]>();
+  /** Files with namespace imports, `export *` or require: checked by text instead. */
+  readonly opaque: string[] = [];
+
+  add(f: string, t: string | undefined): void {
+    if (!t) return;
+    let isOpaque = t.includes('require(') || t.includes('import(');
+    const names = new Set<string>();
+    for (const kw of ['import', 'export']) {
+      for (let i = t.indexOf(kw); i !== -1; i = t.indexOf(kw, i + kw.length)) {
+        const m = NAMED_IMPORT.exec(t.slice(i, i + 2000));
+        if (!m) continue;
+        if (!m[1].startsWith('{')) {
+          isOpaque = true; // namespace import or export * — members are used by property access
+          continue;
+        }
+        for (const part of m[1].slice(1, -1).split(',')) {
+          const n = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0].trim();
+          if (n) names.add(n);
+        }
+      }
+    }
+    for (const n of names) {
+      const list = this.byName.get(n);
+      if (list) list.push(f);
+      else this.byName.set(n, [f]);
+    }
+    if (isOpaque) this.opaque.push(f);
+  }
+}
+
+function topLevelOwnerName(n: ts.Node): string | undefined {
+  for (let p: ts.Node | undefined = n.parent; p; p = p.parent) {
+    if ((ts.isVariableDeclaration(p) || ts.isClassDeclaration(p)) && p.name && ts.isIdentifier(p.name) && (ts.isSourceFile(p.parent) || ts.isSourceFile(p.parent.parent?.parent))) return p.name.text;
+  }
+  return undefined;
 }

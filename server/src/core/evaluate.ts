@@ -458,8 +458,9 @@ export class Evaluator {
       const syntactic = this.typeNodeValues(typeNode, 0);
       if (syntactic) return syntactic;
     }
-    if (!typeNode) return undefined;
-    // Fall back to the type checker only where a declared type exists that we could not read.
+    // Fall back to the type checker only for a declared type we could not read ourselves
+    // (aliases from elsewhere, indexed access, typeof): building a program is the costly step.
+    if (!typeNode || !(ts.isTypeReferenceNode(typeNode) || ts.isIndexedAccessTypeNode(typeNode) || ts.isTypeOperatorNode(typeNode) || ts.isTypeQueryNode(typeNode))) return undefined;
     try {
       this.checkerUsed = true;
       const checker = this.checker();

@@ -47,6 +47,11 @@ export class SourceHost {
     this.resolutions.clear();
   }
 
+  /** Drops a cached text we won't need again (keeps memory flat on large workspaces). */
+  forgetText(file: string): void {
+    if (!this.files.get(file)) this.texts.delete(file);
+  }
+
   text(file: string): string | undefined {
     const o = this.overlays.get(file);
     if (o !== undefined) return o;
