@@ -17,6 +17,30 @@ export class Unavailable extends Error {
   }
 }
 
+export class CommandTimeout extends Error {
+  constructor(ms: number) {
+    super(`tagscope: Redis command timed out after ${ms} ms`);
+    this.name = 'CommandTimeout';
+  }
+}
+
+/** node-redis's own `timeout` only covers the wait before a command is written, not the reply: race it. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new CommandTimeout(ms)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
 export type Arg = string | Buffer;
 const BUFFERS = { [redis.RESP_TYPES.BLOB_STRING]: Buffer };
 
@@ -120,12 +144,11 @@ export class Conn extends EventEmitter {
     }
     if (!this.ready) throw new Unavailable();
     if (this.openUntil > Date.now()) throw new Unavailable('tagscope: circuit open');
-    const options: any = { timeout: opts.timeout ?? this.o.timeoutMs };
+    const ms = opts.timeout ?? this.o.timeoutMs;
+    const options: any = { timeout: ms };
     if (opts.buffers) options.typeMapping = BUFFERS;
     try {
-      const r = this.o.cluster
-        ? await this.client.sendCommand(key, false, args, options)
-        : await this.client.sendCommand(args, options);
+      const r = await withTimeout<T>(this.o.cluster ? this.client.sendCommand(key, false, args, options) : this.client.sendCommand(args, options), ms);
       this.failures = 0;
       return r as T;
     } catch (err) {
@@ -152,8 +175,7 @@ export class Conn extends EventEmitter {
       try {
         const args = ['PING'];
         const options = { timeout: this.o.timeoutMs };
-        if (this.o.cluster) await this.client.sendCommand(undefined, false, args, options);
-        else await this.client.sendCommand(args, options);
+        await withTimeout(this.o.cluster ? this.client.sendCommand(undefined, false, args, options) : this.client.sendCommand(args, options), this.o.timeoutMs);
         this.failures = 0;
         this.openUntil = 0;
         this.emit('breaker-close');
@@ -188,9 +210,10 @@ export class Conn extends EventEmitter {
   async forEachMaster(fn: (send: (args: Arg[], opts?: CmdOptions) => Promise<any>) => Promise<void>): Promise<void> {
     if (!this.isUp) throw new Unavailable();
     const mk = (c: any) => (args: Arg[], opts: CmdOptions = {}) => {
-      const options: any = { timeout: opts.timeout ?? this.o.timeoutMs * 4 };
+      const ms = opts.timeout ?? this.o.timeoutMs * 4;
+      const options: any = { timeout: ms };
       if (opts.buffers) options.typeMapping = BUFFERS;
-      return c.sendCommand(args, options);
+      return withTimeout(c.sendCommand(args, options), ms);
     };
     if (!this.o.cluster) return fn(mk(this.client));
     for (const m of this.client.masters) {

@@ -286,7 +286,7 @@ export class Core {
     const run = (): Promise<boolean> => {
       this.queued = undefined;
       const p = this.syncOnce().catch((err) => {
-        this.emit({ type: 'redis-error', reason: 'sync', error: err });
+        if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'sync', error: err });
         return false;
       });
       this.inFlight = p;

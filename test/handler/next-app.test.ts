@@ -1,0 +1,267 @@
+/**
+ * Real Next.js: test/apps/two-instance built once, then two `next start` instances sharing one
+ * Redis (a redis-server this test owns, so it can be paused and killed). Both handlers configured:
+ * cacheHandlers.default/.remote → @tagscope/handler/use-cache, cacheHandler → @tagscope/handler/incremental.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, OwnRedis, randomPrefix, redisCli, sleep } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+const APP = join(ROOT, 'test', 'apps', 'two-instance');
+const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+
+const work = mkdtempSync(join(tmpdir(), 'tagscope-next-'));
+const DB = join(work, 'db.json');
+const GENLOG = join(work, 'gen.log');
+const JOURNAL = join(work, 'journal');
+const prefix = randomPrefix('next');
+
+function setDb(products: string, item = 'i1') {
+  writeFileSync(DB, JSON.stringify({ products, items: { '1': item } }));
+}
+function generations(instance: string): string[] {
+  if (!existsSync(GENLOG)) return [];
+  return readFileSync(GENLOG, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(instance + ' '));
+}
+
+class NextInstance {
+  proc: ChildProcess | undefined;
+  log = '';
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly redisUrl: string,
+  ) {}
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    this.proc = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(this.port)], {
+      cwd: APP,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        TAGSCOPE_REDIS_URL: this.redisUrl,
+        TAGSCOPE_KEY_PREFIX: prefix,
+        TAGSCOPE_TIMEOUT_MS: '200',
+        TAGSCOPE_JOURNAL_DIR: JOURNAL,
+        TAGSCOPE_TEST_DB: DB,
+        TAGSCOPE_TEST_GENLOG: GENLOG,
+        TAGSCOPE_INSTANCE: this.name,
+      },
+    });
+    this.proc.stdout!.on('data', (d) => (this.log += d));
+    this.proc.stderr!.on('data', (d) => (this.log += d));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const r = await fetch(this.base + '/api/nope', { signal: AbortSignal.timeout(2000) });
+        await r.arrayBuffer();
+        return;
+      } catch {}
+      if (Date.now() > deadline) throw new Error(`${this.name} did not start:\n${this.log}`);
+      await sleep(200);
+    }
+  }
+  async stop() {
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p?.pid || p.exitCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {}
+    await exited;
+  }
+  async page(path: string): Promise<{ status: number; text: string; cache: string | null }> {
+    const r = await fetch(this.base + path, { signal: AbortSignal.timeout(15_000) });
+    const html = await r.text();
+    const m = html.replace(/<!-- -->/g, '').match(/id="v">([^<]*)/);
+    return { status: r.status, text: m ? m[1] : `<no value: ${html.slice(0, 200)}>`, cache: r.headers.get('x-nextjs-cache') };
+  }
+  async post(path: string, init: RequestInit = {}): Promise<number> {
+    const r = await fetch(this.base + path, { method: 'POST', ...init, signal: AbortSignal.timeout(15_000) });
+    await r.arrayBuffer();
+    return r.status;
+  }
+}
+
+let redis: OwnRedis;
+let A: NextInstance;
+let B: NextInstance;
+let actionId: string;
+
+/** Route handlers run revalidations in waitUntil after the response: poll until the other instance shows it. */
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let v = await fn();
+  while (!ok(v) && Date.now() < deadline) {
+    await sleep(100);
+    v = await fn();
+  }
+  return v;
+}
+
+describe('real Next.js 16: two next start instances sharing Redis', () => {
+  beforeAll(async () => {
+    setDb('v1');
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [NEXT_BIN, 'build'],
+        { cwd: APP, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TAGSCOPE_TEST_DB: DB, NODE_ENV: 'production' }, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => (err ? reject(new Error(`next build failed:\n${stdout}\n${stderr}`)) : resolve()),
+      );
+    });
+    const manifest = JSON.parse(readFileSync(join(APP, '.next/server/server-reference-manifest.json'), 'utf8'));
+    actionId = Object.entries<any>(manifest.node).find(([, v]) => v.exportedName === 'refreshProducts')![0];
+    redis = await OwnRedis.start();
+    A = new NextInstance('A', await freePort(), redis.url);
+    B = new NextInstance('B', await freePort(), redis.url);
+    await Promise.all([A.start(), B.start()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([A?.stop(), B?.stop()]);
+    await redis?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const action = (inst: NextInstance) =>
+    inst.post('/action', { headers: { 'Next-Action': actionId, 'Content-Type': 'text/plain;charset=UTF-8', Accept: 'text/x-component' }, body: '[]' });
+
+  it('both instances serve the cached data', async () => {
+    for (const inst of [A, B]) {
+      expect(await inst.page('/dynamic')).toMatchObject({ status: 200, text: 'dynamic:v1|remote:v1' });
+      expect(await inst.page('/')).toMatchObject({ status: 200, text: 'static:v1' });
+      expect(await inst.page('/products/1')).toMatchObject({ status: 200, text: 'item:i1' });
+    }
+  });
+
+  it('updateTag in a real Server Action on A → the next request on B is fresh (use cache and static page)', async () => {
+    setDb('v2');
+    // Still cached everywhere before the action.
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v1|remote:v1');
+    expect(await action(A)).toBe(200);
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v2|remote:v2');
+    expect((await B.page('/')).text).toBe('static:v2');
+    expect((await A.page('/dynamic')).text).toBe('dynamic:v2|remote:v2');
+  });
+
+  it("revalidateTag(tag, 'max') on A → B serves at most one stale response, then fresh", async () => {
+    setDb('v3');
+    expect(await A.post('/api/revalidate?tag=products')).toBe(200);
+    // The route handler applies the revalidation after responding (waitUntil): wait until B sees it.
+    const first = await eventually(() => B.page('/dynamic'), (p) => p.text !== 'dynamic:v2|remote:v2', 5000);
+    expect(['dynamic:v2|remote:v2', 'dynamic:v3|remote:v3']).toContain(first.text);
+    await sleep(300);
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v3|remote:v3');
+  });
+
+  it("the static page on B is fresh after A's revalidateTag (at most one stale serve)", async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await B.page('/');
+      seen.push(`${p.text}:${p.cache}`);
+      await sleep(300);
+    }
+    expect(seen.filter((s) => s.startsWith('static:v2')).length).toBeLessThanOrEqual(1);
+    expect(seen[seen.length - 1]).toBe('static:v3:HIT');
+  });
+
+  it('revalidatePath on A → B fresh (plain path, and a route-group + dynamic-segment page with "page")', async () => {
+    setDb('v4', 'i2');
+    expect((await B.page('/products/1')).text).toBe('item:i1');
+    expect(await A.post(`/api/revalidate?path=${encodeURIComponent('/(shop)/products/[id]')}&type=page`)).toBe(200);
+    const item = await eventually(() => B.page('/products/1'), (p) => p.text === 'item:i2');
+    expect(item).toMatchObject({ status: 200, text: 'item:i2' });
+
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v3|remote:v3');
+    expect(await A.post(`/api/revalidate?path=${encodeURIComponent('/dynamic')}`)).toBe(200);
+    const dyn = await eventually(() => B.page('/dynamic'), (p) => p.text === 'dynamic:v4|remote:v4');
+    expect(dyn.text).toBe('dynamic:v4|remote:v4');
+  });
+
+  it('updateTag in a route handler errors and changes nothing', async () => {
+    const before = await redisCli(redis.port, 'GET', `${prefix}:t:products`);
+    setDb('v5');
+    expect(await A.post('/api/update-tag')).toBe(500);
+    await sleep(300);
+    expect(await redisCli(redis.port, 'GET', `${prefix}:t:products`)).toBe(before);
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v4|remote:v4');
+    expect((await A.page('/dynamic')).text).toBe('dynamic:v4|remote:v4');
+    expect(A.log).toContain('updateTag can only be called from within a Server Action');
+  });
+
+  it('Redis hangs (SIGSTOP) while both serve: zero 5xx, bounded latency; the invalidation made meanwhile reaches B after recovery', async () => {
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v4|remote:v4');
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    const statuses: number[] = [];
+    let slowest = 0;
+    try {
+      const until = Date.now() + 3000;
+      let n = 0;
+      while (Date.now() < until) {
+        for (const inst of [A, B]) {
+          const t0 = Date.now();
+          statuses.push((await inst.page(['/', '/dynamic', '/products/1'][n++ % 3])).status);
+          slowest = Math.max(slowest, Date.now() - t0);
+        }
+      }
+      // An invalidation during the outage: applied locally at once, kept, replayed on recovery.
+      setDb('v6');
+      expect(await action(A)).toBe(200);
+      expect((await A.page('/dynamic')).text).toBe('dynamic:v6|remote:v6');
+    } finally {
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
+    expect(statuses.length).toBeGreaterThan(6);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    const onB = await eventually(() => B.page('/dynamic'), (p) => p.text === 'dynamic:v6|remote:v6', 8000);
+    expect(onB.text).toBe('dynamic:v6|remote:v6');
+  });
+
+  it('Redis killed and restarted empty while both serve: zero 5xx, invalidations work again after', async () => {
+    await redis.stop();
+    const statuses: number[] = [];
+    const until = Date.now() + 3000;
+    let n = 0;
+    while (Date.now() < until) {
+      for (const inst of [A, B]) statuses.push((await inst.page(['/', '/dynamic', '/products/1'][n++ % 3])).status);
+    }
+    await redis.start();
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    // Let both reconnect (backoff ≤ 2 s), warm the cache, then invalidate across instances again.
+    setDb('v7');
+    await eventually(() => B.page('/dynamic'), (p) => p.text === 'dynamic:v7|remote:v7', 8000);
+    await eventually(async () => Number(await redisCli(redis.port, 'DBSIZE')), (n) => n > 3, 8000);
+    await sleep(500);
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v7|remote:v7');
+    setDb('v8');
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v7|remote:v7');
+    expect(await action(A)).toBe(200);
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v8|remote:v8');
+  });
+
+  it('restarting B reuses the entries in Redis (no regeneration on the new process)', async () => {
+    expect((await A.page('/dynamic')).text).toBe('dynamic:v8|remote:v8');
+    expect((await A.page('/')).text).toBe('static:v8');
+    await sleep(300);
+    await B.stop();
+    B = new NextInstance('B2', B.port, redis.url);
+    await B.start();
+    expect((await B.page('/dynamic')).text).toBe('dynamic:v8|remote:v8');
+    const home = await B.page('/');
+    expect(home).toMatchObject({ text: 'static:v8', cache: 'HIT' });
+    expect(generations('B2').filter((l) => l.includes('products'))).toEqual([]);
+  });
+});
