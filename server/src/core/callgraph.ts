@@ -38,6 +38,13 @@ export class CallGraph {
     private readonly files: () => string[],
   ) {}
 
+  /** Told every name whose callers are looked up, so an edit that adds or drops an import can refresh them. */
+  onLookup?: (name: string) => void;
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+
   /** Lets the caller build the import index during its own first read of every file. */
   useImportIndex(index: ImportIndex): void {
     this.importIndex = index;
@@ -62,15 +69,16 @@ export class CallGraph {
   callers(fn: FunctionNode): CallersResult {
     const id = functionIdentity(fn);
     if (!id) return { calls: [], escapes: true, truncated: false };
+    const isMethod = ts.isMethodDeclaration(fn) || ts.isPropertyAssignment(id.decl);
+    // A method is called through its object: look where the object's top-level name is imported.
+    const owner = isMethod ? topLevelOwnerName(fn) : id.name;
+    if (!owner) return { calls: [], escapes: true, truncated: false };
+    this.onLookup?.(owner);
     const hit = this.cache.get(id.decl);
     if (hit) return hit;
     const result: CallersResult = { calls: [], escapes: false, truncated: false };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
-    const isMethod = ts.isMethodDeclaration(fn) || ts.isPropertyAssignment(id.decl);
-    // A method is called through its object: look where the object's top-level name is imported.
-    const owner = isMethod ? topLevelOwnerName(fn) : id.name;
-    if (!owner) return { calls: [], escapes: true, truncated: false };
     const candidates = this.importers(owner, declFile);
     if (candidates.length > MAX_CANDIDATE_FILES) {
       result.truncated = true;
@@ -123,6 +131,17 @@ export class ImportIndex {
   readonly byName = new Map<string, string[]>();
   /** Files with namespace imports, `export *` or require: checked by text instead. */
   readonly opaque: string[] = [];
+  readonly namesOf = new Map<string, Set<string>>();
+
+  remove(f: string): void {
+    for (const n of this.namesOf.get(f) ?? []) {
+      const list = this.byName.get(n);
+      if (list) this.byName.set(n, list.filter((x) => x !== f));
+    }
+    this.namesOf.delete(f);
+    const i = this.opaque.indexOf(f);
+    if (i >= 0) this.opaque.splice(i, 1);
+  }
 
   add(f: string, t: string | undefined): void {
     if (!t) return;
@@ -142,6 +161,7 @@ export class ImportIndex {
         }
       }
     }
+    this.namesOf.set(f, names);
     for (const n of names) {
       const list = this.byName.get(n);
       if (list) list.push(f);

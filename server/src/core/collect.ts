@@ -17,6 +17,8 @@ export interface ApiCall {
 export interface ProfileUse {
   /** cacheLife(x) or the second argument of revalidateTag. */
   kind: 'cacheLife' | 'revalidateTag';
+  /** For cacheLife: the cache entry (unit) it configures. */
+  entryId?: string;
   value: TagValue[];
   node: ts.Expression;
   literal?: ts.StringLiteralLike;
@@ -100,7 +102,7 @@ export class Collector {
         const a = args[0];
         if (a && !ts.isObjectLiteralExpression(strip(a))) {
           const r = this.evaluator.tag(a);
-          facts.profiles.push({ kind: 'cacheLife', value: r.values, node: a, literal: r.literal });
+          facts.profiles.push({ kind: 'cacheLife', entryId: this.entryIdOf(call), value: r.values, node: a, literal: r.literal });
         }
         break;
       }

@@ -103,6 +103,10 @@ export class ContextAnalyzer {
     private readonly roleOf: (sf: ts.SourceFile) => FileRole,
   ) {}
 
+  clearMemo(): void {
+    this.memo.clear();
+  }
+
   /**
    * The innermost unit a node runs in and that unit's own context, when it has one by itself
    * (a directive, an entry point, an after() callback). `undefined` context = a helper.

@@ -6,8 +6,13 @@ import { ts } from './ts';
 export const BUILTIN_PROFILES = ['default', 'seconds', 'minutes', 'hours', 'days', 'weeks', 'max'];
 export const BUILTIN_HANDLERS = ['default', 'remote', 'private'];
 
+/** `expire` (seconds) of the built-in profiles, as Next 16 defines them. */
+export const BUILTIN_PROFILE_EXPIRE: Record<string, number> = { default: 4294967294, seconds: 60, minutes: 3600, hours: 86400, days: 604800, weeks: 2592000, max: 31536000 };
+
 export interface NextConfigInfo {
   profiles: string[];
+  /** `expire` seconds of configured profiles whose value is a literal. */
+  profileExpire: Record<string, number>;
   handlers: string[];
   /** false when the relevant keys could not be read statically. */
   profilesKnown: boolean;
@@ -20,7 +25,7 @@ function strip(e: ts.Expression): ts.Expression {
 }
 
 export function readNextConfig(text: string | undefined, fileName = 'next.config.ts'): NextConfigInfo {
-  const unknown: NextConfigInfo = { profiles: [], handlers: [], profilesKnown: false, handlersKnown: false };
+  const unknown: NextConfigInfo = { profiles: [], profileExpire: {}, handlers: [], profilesKnown: false, handlersKnown: false };
   if (text === undefined) return { ...unknown, profilesKnown: true, handlersKnown: true };
   let sf: ts.SourceFile;
   try {
@@ -46,6 +51,7 @@ export function readNextConfig(text: string | undefined, fileName = 'next.config
   const handlers = keysAt(obj, ['cacheHandlers'], locals) ?? keysAt(obj, ['experimental', 'cacheHandlers'], locals);
   return {
     profiles: profiles === 'unknown' || !profiles ? [] : profiles,
+    profileExpire: profileExpires(obj, locals),
     handlers: handlers === 'unknown' || !handlers ? [] : handlers,
     profilesKnown: profiles !== 'unknown',
     handlersKnown: handlers !== 'unknown',
@@ -114,4 +120,23 @@ function keysAt(obj: ts.ObjectLiteralExpression, path: string[], locals: Map<str
 function nameOf(n: ts.PropertyName): string | undefined {
   if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
   return undefined;
+}
+
+function profileExpires(obj: ts.ObjectLiteralExpression, locals: Map<string, ts.Expression>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const path of [['cacheLife'], ['experimental', 'cacheLife']]) {
+    let cur: ts.ObjectLiteralExpression | undefined = obj;
+    for (const key of path) {
+      const p: ts.ObjectLiteralElementLike | undefined = cur?.properties.find((x) => ts.isPropertyAssignment(x) && nameOf(x.name) === key);
+      cur = p && ts.isPropertyAssignment(p) ? toObject(p.initializer, locals, 0) : undefined;
+    }
+    for (const p of cur?.properties ?? []) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const name = nameOf(p.name);
+      const profile = toObject(p.initializer, locals, 0);
+      const exp = profile?.properties.find((x) => ts.isPropertyAssignment(x) && nameOf(x.name) === 'expire');
+      if (name && exp && ts.isPropertyAssignment(exp) && ts.isNumericLiteral(strip(exp.initializer))) out[name] = Number((strip(exp.initializer) as ts.NumericLiteral).text);
+    }
+  }
+  return out;
 }

@@ -19,6 +19,8 @@ export class SourceHost {
   /** Overlays (open editor buffers) win over the disk. */
   private readonly overlays = new Map<string, string>();
   parsedCount = 0;
+  /** Files read while tracking is on: what a file's facts depend on. */
+  private tracking?: Set<string>;
 
   constructor(readonly root: string, private readonly maxFileBytes = 1024 * 1024) {
     this.project = new Project({
@@ -38,6 +40,7 @@ export class SourceHost {
 
   invalidate(file: string): void {
     this.texts.delete(file);
+    this.configs.clear(); // a tsconfig may have changed; cheap to rebuild
     const old = this.files.get(file);
     if (old) {
       const sf = this.project.getSourceFile(file);
@@ -63,8 +66,22 @@ export class SourceHost {
     return t ?? undefined;
   }
 
+  /** Runs fn and returns the set of files it read (for incremental invalidation). */
+  track<T>(fn: () => T): { result: T; deps: Set<string> } {
+    const outer = this.tracking;
+    const deps = new Set<string>();
+    this.tracking = deps;
+    try {
+      return { result: fn(), deps };
+    } finally {
+      this.tracking = outer;
+      if (outer) for (const d of deps) outer.add(d);
+    }
+  }
+
   /** Parses on first use; undefined for missing, binary or oversized files. */
   sourceFile(file: string): ts.SourceFile | undefined {
+    this.tracking?.add(file);
     const cached = this.files.get(file);
     if (cached !== undefined) return cached ?? undefined;
     const text = this.text(file);

@@ -100,6 +100,8 @@ export interface AppInfo {
   pagesDir?: string;
   tsconfig?: string;
   cacheLifeProfiles: string[];
+  /** `expire` seconds of configured profiles (literal values only). */
+  profileExpire: Record<string, number>;
   cacheHandlers: string[];
   /** Whether next.config could be read statically; when not, profile/handler rules stay quiet. */
   configKnown: boolean;

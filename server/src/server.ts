@@ -1,0 +1,428 @@
+// The Tagscope language server: `node dist/server.js --stdio` (or `--node-ipc` from the
+// extension). One FolderIndex per workspace folder; edits are applied incrementally and
+// diagnostics republished only where they changed.
+import { fileURLToPath } from 'node:url';
+import {
+  createConnection,
+  DiagnosticSeverity,
+  DiagnosticTag,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Diagnostic as LspDiagnostic,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { loadConfig, RULE_DEFAULTS, RULE_IDS, type TagscopeConfig } from './core/config';
+import { BUILTIN_PROFILE_EXPIRE, BUILTIN_PROFILES } from './core/nextConfig';
+import { toPosix } from './core/workspace';
+import type { Diagnostic, RuleId, RuleSeverity } from './core/types';
+import { FolderIndex } from './lsp/folderIndex';
+import { codeActions, completion, definition, documentSymbols, hover, prepareRename, references, rename, uriOf, workspaceSymbols } from './lsp/features';
+import { StoreConnection } from './lsp/storeConnection';
+import {
+  ConnectStoreRequest,
+  DisconnectStoreRequest,
+  InvalidatePathRequest,
+  InvalidateTagRequest,
+  InventoryRequest,
+  StatusNotification,
+  StoreChangedNotification,
+  StoreStatesRequest,
+  TagAtRequest,
+  type ServerStatus,
+} from './protocol';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+console.log = (...a: unknown[]) => connection.console.log(a.map(String).join(' '));
+console.error = (...a: unknown[]) => connection.console.error(a.map(String).join(' '));
+process.on('uncaughtException', (e: Error) => connection.console.error(`tagscope: uncaught ${e?.stack ?? e}`));
+process.on('unhandledRejection', (e) => connection.console.error(`tagscope: unhandled rejection ${(e as Error)?.stack ?? e}`));
+
+interface EditorSettings {
+  rules?: Partial<Record<RuleId, RuleSeverity>>;
+  maxFiles?: number;
+  maxFileSizeKb?: number;
+}
+
+let folders: FolderIndex[] = [];
+let settings: EditorSettings = {};
+let canWatch = false;
+let canFolders = false;
+let canProgress = false;
+let state: ServerStatus['state'] = 'starting';
+let lastIndexMs = 0;
+const published = new Map<string, string>();
+const store = new StoreConnection(
+  () => sendStatus(),
+  (changed) => connection.sendNotification(StoreChangedNotification.type, { changed }),
+);
+
+const fileOf = (uri: string): string | undefined => (uri.startsWith('file:') ? toPosix(fileURLToPath(uri)) : undefined);
+const folderOf = (file: string) => folders.find((f) => f.contains(file));
+
+/** Editor settings win over tagscope.config.json only where they differ from the rule default. */
+function configFor(root: string): TagscopeConfig {
+  let fileConfig: TagscopeConfig = { rules: {}, ignore: [] };
+  try {
+    fileConfig = loadConfig(root);
+  } catch (e) {
+    connection.console.warn(`tagscope: ${(e as Error).message}`);
+  }
+  const rules = { ...fileConfig.rules };
+  for (const id of RULE_IDS) {
+    const s = settings.rules?.[id];
+    if (s && s !== RULE_DEFAULTS[id]) rules[id] = s;
+  }
+  return { rules, ignore: fileConfig.ignore };
+}
+
+function readSettings(raw: unknown): EditorSettings {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const rules: Partial<Record<RuleId, RuleSeverity>> = {};
+  const rawRules = (r.rules ?? {}) as Record<string, unknown>;
+  for (const id of RULE_IDS) if (typeof rawRules[id] === 'string') rules[id] = rawRules[id] as RuleSeverity;
+  return { rules, maxFiles: typeof r.maxFiles === 'number' ? r.maxFiles : undefined, maxFileSizeKb: typeof r.maxFileSizeKb === 'number' ? r.maxFileSizeKb : undefined };
+}
+
+function limits() {
+  return { maxFiles: settings.maxFiles ?? 20000, maxFileBytes: (settings.maxFileSizeKb ?? 1024) * 1024 };
+}
+
+function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
+  const severity = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint }[d.severity];
+  return { range: d.location.range, severity, code: d.code, source: 'tagscope', message: d.message, tags: d.code === 'unused-tag' ? [DiagnosticTag.Unnecessary] : undefined, data: d.fixes.length ? { fixable: true } : undefined };
+}
+
+function allDiagnostics(): Diagnostic[] {
+  return folders.flatMap((f) => f.diagnostics());
+}
+
+/** Publishes per file, sending only files whose diagnostics changed (and clearing emptied ones). */
+function publish(): void {
+  const byUri = new Map<string, LspDiagnostic[]>();
+  for (const d of allDiagnostics()) {
+    const uri = uriOf(d.location.file);
+    const list = byUri.get(uri);
+    if (list) list.push(toLspDiagnostic(d));
+    else byUri.set(uri, [toLspDiagnostic(d)]);
+  }
+  for (const [uri, diags] of byUri) {
+    const key = JSON.stringify(diags);
+    if (published.get(uri) === key) continue;
+    published.set(uri, key);
+    void connection.sendDiagnostics({ uri, diagnostics: diags });
+  }
+  for (const uri of [...published.keys()]) {
+    if (byUri.has(uri)) continue;
+    published.delete(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+}
+
+function sendStatus(message?: string): void {
+  const tags = new Set<string>();
+  let files = 0;
+  let apps = 0;
+  for (const f of folders) {
+    for (const t of f.inventory()) tags.add(t.tag);
+    files += f.session.scan.sourceFiles.length;
+    apps += f.apps.length;
+  }
+  void connection.sendNotification(StatusNotification.type, { state, apps, files, tags: tags.size, durationMs: lastIndexMs, message, store: store.current });
+}
+
+async function indexAll(roots: string[]): Promise<void> {
+  state = 'indexing';
+  sendStatus();
+  const progress = canProgress ? await connection.window.createWorkDoneProgress() : undefined;
+  progress?.begin('Tagscope', 0, 'Indexing cache tags…', false);
+  const t0 = performance.now();
+  try {
+    folders = [];
+    for (const [i, root] of roots.entries()) {
+      progress?.report(Math.round((i / roots.length) * 100), root);
+      const f = new FolderIndex(root, configFor(root), limits());
+      f.analyzeAll();
+      // Open buffers win over the disk.
+      for (const doc of documents.all()) {
+        const file = fileOf(doc.uri);
+        if (file && f.contains(file)) f.update(file, { kind: 'changed', text: doc.getText() });
+      }
+      folders.push(f);
+      const st = f.session.stats();
+      connection.console.info(`tagscope: ${root}: ${st.apps} app(s), ${st.files} files, ${st.filesParsed} parsed${st.files >= limits().maxFiles ? ` (limit tagscope.maxFiles=${limits().maxFiles} reached; the rest is not indexed)` : ''}`);
+    }
+    lastIndexMs = Math.round(performance.now() - t0);
+    state = 'ready';
+    publish();
+    sendStatus();
+  } catch (e) {
+    state = 'error';
+    connection.console.error(`tagscope: indexing failed: ${(e as Error)?.stack ?? e}`);
+    sendStatus(`Indexing failed: ${(e as Error)?.message ?? e}`);
+  } finally {
+    progress?.done();
+  }
+}
+
+// ---- incremental updates: coalesce bursts, newest text wins, stale generations never publish
+
+const pending = new Map<string, { kind: 'changed' | 'created' | 'deleted'; text?: string }>();
+let flushScheduled = false;
+let generation = 0;
+
+function schedule(file: string, change: { kind: 'changed' | 'created' | 'deleted'; text?: string }): void {
+  pending.set(file, change);
+  generation++;
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flush);
+}
+
+function flush(): void {
+  flushScheduled = false;
+  const gen = generation;
+  const batch = [...pending];
+  pending.clear();
+  for (const [file, change] of batch) {
+    const folder = folderOf(file);
+    if (!folder) continue;
+    try {
+      folder.update(file, change);
+    } catch (e) {
+      connection.console.error(`tagscope: update of ${file} failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+  if (gen !== generation) return; // newer edits queued: their flush publishes
+  publish();
+  sendStatus();
+}
+
+// ---- LSP lifecycle
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+  canProgress = !!params.capabilities.window?.workDoneProgress;
+  canFolders = !!params.capabilities.workspace?.workspaceFolders;
+  settings = readSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings);
+  const roots = (params.workspaceFolders ?? []).map((f) => fileOf(f.uri)).filter((x): x is string => !!x);
+  if (!roots.length && params.rootUri) {
+    const r = fileOf(params.rootUri);
+    if (r) roots.push(r);
+  }
+  pendingRoots = roots;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      completionProvider: { triggerCharacters: ["'", '"', '`', ':'] },
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'tagscope', version: '0.1.0' },
+  };
+});
+
+let pendingRoots: string[] = [];
+
+connection.onInitialized(async () => {
+  if (canWatch) {
+    await connection.client
+      .register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}' }, { globPattern: '**/{tsconfig,jsconfig,package,tagscope.config}.json' }],
+      })
+      .catch((e) => connection.console.warn(`tagscope: file watching unavailable: ${e}`));
+  }
+  if (canFolders) connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
+    const removed = new Set(e.removed.map((f) => fileOf(f.uri)));
+    const roots = folders.map((f) => f.root).filter((r) => !removed.has(r));
+    for (const a of e.added) {
+      const r = fileOf(a.uri);
+      if (r) roots.push(r);
+    }
+    await indexAll(roots);
+  });
+  await indexAll(pendingRoots);
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  const raw = (change.settings as { tagscope?: unknown } | undefined)?.tagscope ?? (await connection.workspace.getConfiguration('tagscope').catch(() => undefined));
+  if (raw) settings = readSettings(raw);
+  for (const f of folders) f.setConfig(configFor(f.root));
+  await indexAll(folders.map((f) => f.root));
+});
+
+documents.onDidChangeContent((e) => {
+  const file = fileOf(e.document.uri);
+  if (file) schedule(file, { kind: 'changed', text: e.document.getText() });
+});
+documents.onDidClose((e) => {
+  const file = fileOf(e.document.uri);
+  if (file) schedule(file, { kind: 'changed' });
+});
+
+connection.onDidChangeWatchedFiles(async (e) => {
+  const rebuild = new Set<FolderIndex>();
+  for (const c of e.changes) {
+    const file = fileOf(c.uri);
+    if (!file) continue;
+    const folder = folderOf(file);
+    if (!folder) continue;
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    if (/^(tsconfig|jsconfig|package|tagscope\.config)\.json$/.test(base) || (/^next\.config\./.test(base) && c.type !== FileChangeType.Changed)) {
+      rebuild.add(folder);
+      continue;
+    }
+    if (documents.get(c.uri) && c.type === FileChangeType.Changed) continue; // the open buffer wins
+    schedule(file, { kind: c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed' });
+  }
+  for (const f of rebuild) {
+    f.setConfig(configFor(f.root));
+    f.rebuild();
+  }
+  if (rebuild.size) {
+    publish();
+    sendStatus();
+  }
+});
+
+// ---- features: every handler is guarded; a bad request answers null, never kills the server
+
+function guard<P, R>(fallback: R, fn: (p: P) => R | Promise<R>): (p: P) => Promise<R> {
+  return async (p: P) => {
+    try {
+      return await fn(p);
+    } catch (e) {
+      if (e instanceof ResponseError) throw e; // a deliberate answer, e.g. a refused rename
+      connection.console.error(`tagscope: request failed: ${(e as Error)?.stack ?? e}`);
+      return fallback;
+    }
+  };
+}
+
+function at(p: { textDocument: { uri: string }; position: { line: number; character: number } }) {
+  const file = fileOf(p.textDocument.uri);
+  const folder = file && folderOf(file);
+  const doc = documents.get(p.textDocument.uri);
+  if (!file || !folder) return undefined;
+  const text = doc ? undefined : folder.session.host.text(file);
+  const offset = doc ? doc.offsetAt(p.position) : text !== undefined ? TextDocument.create(p.textDocument.uri, 'typescript', 0, text).offsetAt(p.position) : undefined;
+  if (offset === undefined) return undefined;
+  return { file, folder, offset };
+}
+
+connection.onHover(guard(null, (p) => {
+  const a = at(p);
+  return a ? hover(a.folder, a.file, a.offset, store) : null;
+}));
+connection.onDefinition(guard([], (p) => {
+  const a = at(p);
+  return a ? definition(a.folder, a.file, a.offset) : [];
+}));
+connection.onReferences(guard([], (p) => {
+  const a = at(p);
+  return a ? references(a.folder, a.file, a.offset, p.context.includeDeclaration) : [];
+}));
+connection.onPrepareRename(guard(null, (p) => {
+  const a = at(p);
+  return a ? prepareRename(a.folder, a.file, a.offset) : null;
+}));
+connection.onRenameRequest(guard(null, (p) => {
+  const a = at(p);
+  return a ? rename(a.folder, a.file, a.offset, p.newName) : null;
+}));
+connection.onCompletion(guard([], (p) => {
+  const a = at(p);
+  return a ? completion(a.folder, a.file, a.offset) : [];
+}));
+connection.onCodeAction(guard([], (p) => {
+  const file = fileOf(p.textDocument.uri);
+  if (!file) return [];
+  return codeActions(allDiagnostics().filter((d) => d.location.file === file), p.context.diagnostics);
+}));
+connection.onDocumentSymbol(guard([], (p) => {
+  const file = fileOf(p.textDocument.uri);
+  const folder = file && folderOf(file);
+  return folder ? documentSymbols(folder, file) : [];
+}));
+connection.onWorkspaceSymbol(guard([], (p) => workspaceSymbols(folders, p.query)));
+
+// ---- custom requests (server/src/protocol.ts)
+
+connection.onRequest(ConnectStoreRequest.type, guard({ ok: false, error: 'internal error' }, (p) => store.connect(p.url, p.keyPrefix)));
+connection.onRequest(DisconnectStoreRequest.type, guard<unknown, { ok: boolean; error?: string }>({ ok: false }, async () => {
+  await store.disconnect();
+  return { ok: true };
+}));
+connection.onRequest(InvalidateTagRequest.type, guard({ ok: false, error: 'internal error' }, async (p) => {
+  if (!Array.isArray(p?.tags) || p.tags.length === 0 || p.tags.some((t) => typeof t !== 'string' || t.length === 0)) return { ok: false, error: 'No tag given.' };
+  let expire: number | undefined;
+  if (p.mode === 'stale') {
+    const profile = p.profile ?? 'max';
+    expire = BUILTIN_PROFILE_EXPIRE[profile];
+    for (const f of folders) for (const a of f.apps) if (a.app.profileExpire[profile] !== undefined) expire = a.app.profileExpire[profile];
+    if (expire === undefined) return { ok: false, error: `Unknown cacheLife profile '${profile}' (or its expire is computed). Known: ${profileNames().join(', ')}.` };
+  } else if (p.mode !== 'expire') return { ok: false, error: `mode must be 'stale' or 'expire'` };
+  try {
+    await store.invalidate(p.tags, expire);
+    sendStatus();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}));
+connection.onRequest(InvalidatePathRequest.type, guard({ ok: false, error: 'internal error' }, async (p) => {
+  if (typeof p?.path !== 'string' || !p.path.startsWith('/')) return { ok: false, error: 'A path must start with "/".' };
+  if (p.type !== undefined && p.type !== 'page' && p.type !== 'layout') return { ok: false, error: `type must be 'page' or 'layout'` };
+  try {
+    await store.invalidatePath(p.path, p.type);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}));
+connection.onRequest(InventoryRequest.type, guard({ tags: [], profiles: [] }, () => {
+  const tags = folders.flatMap((f) =>
+    f.inventory().map((t) => ({
+      tag: t.tag,
+      kind: t.kind,
+      profiles: t.profiles,
+      declarations: t.sites.filter((s) => s.role === 'declaration').map((s) => ({ uri: uriOf(s.location.file), line: s.location.range.start.line, character: s.location.range.start.character, api: s.api })),
+      invalidations: t.sites.filter((s) => s.role === 'invalidation').map((s) => ({ uri: uriOf(s.location.file), line: s.location.range.start.line, character: s.location.range.start.character, api: s.api })),
+    })),
+  );
+  return { tags, profiles: profileNames() };
+}));
+connection.onRequest(TagAtRequest.type, guard({ tags: [], patterns: [] }, (p) => {
+  const a = at({ textDocument: { uri: p.uri }, position: { line: p.line, character: p.character } });
+  const site = a && a.folder.siteAt(a.file, a.offset);
+  if (!site) return { tags: [], patterns: [] };
+  const tags = site.values.filter((v) => v.kind === 'static').map((v) => (v as { value: string }).value);
+  const patterns = site.values.filter((v) => v.kind === 'pattern').map((v) => JSON.stringify(v));
+  return { tags, patterns };
+}));
+connection.onRequest(StoreStatesRequest.type, guard({ connected: false, states: [] }, () => ({ connected: store.connected, states: store.all() })));
+
+function profileNames(): string[] {
+  const names = new Set(BUILTIN_PROFILES);
+  for (const f of folders) for (const a of f.apps) for (const p of a.app.cacheLifeProfiles) names.add(p);
+  return [...names];
+}
+
+connection.onShutdown(async () => {
+  await store.disconnect();
+});
+
+documents.listen(connection);
+connection.listen();

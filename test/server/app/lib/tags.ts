@@ -1,0 +1,4 @@
+export const TAGS = {
+  products: 'products',
+  product: (id: string) => `product-${id}`,
+} as const;
