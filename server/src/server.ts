@@ -156,7 +156,8 @@ async function indexAll(roots: string[]): Promise<void> {
       }
       folders.push(f);
       const st = f.session.stats();
-      connection.console.info(`tagscope: ${root}: ${st.apps} app(s), ${st.files} files, ${st.filesParsed} parsed${st.files >= limits().maxFiles ? ` (limit tagscope.maxFiles=${limits().maxFiles} reached; the rest is not indexed)` : ''}`);
+      for (const [file, why] of f.session.host.skipped) connection.console.info(`tagscope: skipped ${file} (${why}; limit tagscope.maxFileSizeKb)`);
+      connection.console.info(`tagscope: ${root}: ${st.apps} app(s), ${st.files} files, ${st.filesParsed} parsed, ${st.skippedFiles} skipped${st.files >= limits().maxFiles ? ` (limit tagscope.maxFiles=${limits().maxFiles} reached; the rest is not indexed)` : ''}`);
     }
     lastIndexMs = Math.round(performance.now() - t0);
     state = 'ready';

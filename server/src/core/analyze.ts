@@ -34,7 +34,7 @@ export interface WorkspaceAnalysis {
   root: string;
   apps: AppResult[];
   diagnostics: Diagnostic[];
-  stats: { apps: number; files: number; filesParsed: number; usedTypeChecker: boolean; failedFiles: number; durationMs: number };
+  stats: { apps: number; files: number; filesParsed: number; skippedFiles: number; usedTypeChecker: boolean; failedFiles: number; durationMs: number };
 }
 
 export function analyzeWorkspace(root: string, options: AnalyzeOptions = {}): WorkspaceAnalysis {
@@ -128,7 +128,7 @@ export class AnalysisSession {
   }
 
   stats() {
-    return { apps: this.appRoots.length, files: this.scan.sourceFiles.length, filesParsed: this.host.parsedCount, usedTypeChecker: this.evaluator.usedChecker, failedFiles: this.failedFiles };
+    return { apps: this.appRoots.length, files: this.scan.sourceFiles.length, filesParsed: this.host.parsedCount, skippedFiles: this.host.skipped.size, usedTypeChecker: this.evaluator.usedChecker, failedFiles: this.failedFiles };
   }
 
   analyzeAll(): AppResult[] {

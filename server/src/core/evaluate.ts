@@ -74,7 +74,7 @@ export class Evaluator {
   /** Evaluates one tag argument (a single tag). */
   tag(expr: ts.Expression): { values: TagValue[]; literal?: ts.StringLiteralLike } {
     const vals = this.str(expr, undefined, 0);
-    const values = vals.map((v) => (v.nonString ? ({ kind: 'invalid', reason: 'not a string' } as TagValue) : v.value));
+    const values = vals.map(finalValue);
     const lit = vals.length > 0 && vals.every((v) => v.literal && v.literal === vals[0].literal) ? vals[0].literal : undefined;
     return { values, literal: lit };
   }
@@ -83,7 +83,7 @@ export class Evaluator {
   tagList(expr: ts.Expression): EvaluatedElement[] {
     return this.list(expr, undefined, 0).map((el) => {
       const lit = el.vals.length > 0 && el.vals.every((v) => v.literal === el.vals[0].literal) ? el.vals[0].literal : undefined;
-      return { node: el.node, values: el.vals.map((v) => (v.nonString ? ({ kind: 'invalid', reason: 'not a string' } as TagValue) : v.value)), literal: lit };
+      return { node: el.node, values: el.vals.map(finalValue), literal: lit };
     });
   }
 
@@ -511,6 +511,16 @@ export class Evaluator {
     }
     return undefined;
   }
+}
+
+/** A tag that is nothing but run-time holes says nothing: it is unknown, not a pattern. */
+function finalValue(v: Val): TagValue {
+  if (v.nonString) return { kind: 'invalid', reason: 'not a string' };
+  const t = v.value;
+  if (t.kind === 'pattern' && t.parts.every((p) => 'hole' in p && !p.hole.values?.length)) {
+    return { kind: 'unknown', reason: `computed from ${t.parts.map((p) => ('hole' in p ? p.hole.expr : '')).join(' + ')}` };
+  }
+  return t;
 }
 
 function literalStrings(type: ts.Type): string[] | undefined {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Project } from 'ts-morph';
 import { ts } from './ts';
-import { findUp, readText, toPosix } from './workspace';
+import { findUp, readSource, toPosix } from './workspace';
 
 const RESOLVE_EXT = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.cts', '.mjs', '.cjs'];
 
@@ -19,6 +19,8 @@ export class SourceHost {
   /** Overlays (open editor buffers) win over the disk. */
   private readonly overlays = new Map<string, string>();
   parsedCount = 0;
+  /** Files left out on purpose (over the size limit, binary), with the reason: reported, not silent. */
+  readonly skipped = new Map<string, string>();
   /** Files read while tracking is on: what a file's facts depend on. */
   private tracking?: Set<string>;
 
@@ -60,7 +62,11 @@ export class SourceHost {
     if (o !== undefined) return o;
     let t = this.texts.get(file);
     if (t === undefined) {
-      t = readText(file, this.maxFileBytes) ?? null;
+      const r = readSource(file, this.maxFileBytes);
+      if ('skipped' in r) {
+        if (r.skipped !== 'unreadable') this.skipped.set(file, r.skipped);
+        t = null;
+      } else t = r.text;
       this.texts.set(file, t);
     }
     return t ?? undefined;

@@ -92,15 +92,17 @@ export function findRouterDirs(appRoot: string): { appDir?: string; pagesDir?: s
   return { appDir: pick('app'), pagesDir: pick('pages') };
 }
 
-export function readText(file: string, maxBytes = 2 * 1024 * 1024): string | undefined {
+export type ReadResult = { text: string } | { skipped: 'too large' | 'binary' | 'unreadable' };
+
+export function readSource(file: string, maxBytes = 2 * 1024 * 1024): ReadResult {
   try {
     const st = statSync(file);
-    if (st.size > maxBytes) return undefined;
+    if (st.size > maxBytes) return { skipped: 'too large' };
     const buf = readFileSync(file);
-    if (buf.includes(0)) return undefined; // binary
-    return buf.toString('utf8');
+    if (buf.includes(0)) return { skipped: 'binary' };
+    return { text: buf.toString('utf8') };
   } catch {
-    return undefined;
+    return { skipped: 'unreadable' };
   }
 }
 
