@@ -31,6 +31,10 @@ export interface EvaluatedElement {
   literal?: ts.StringLiteralLike;
 }
 
+/** Where an expression's value comes from: another expression, or a run-time hole (made lazily,
+ * since reading its declared type may need the type checker). */
+type Source = { expr: ts.Expression; env: Env | undefined } | { hole: ts.Node; decl?: ts.Node };
+
 const MAX_ALTERNATIVES = 32;
 const MAX_DEPTH = 6;
 
@@ -146,7 +150,7 @@ export class Evaluator {
     const src = this.sources(e, env, depth);
     if (src) {
       const out: Val[] = [];
-      for (const s of src) out.push(...('hole' in s ? [s.hole] : this.str(s.expr, s.env, depth + 1)));
+      for (const s of src) out.push(...('hole' in s ? [this.hole(s.hole, s.decl)] : this.str(s.expr, s.env, depth + 1)));
       return uniq(out);
     }
     return [this.hole(e)];
@@ -196,15 +200,15 @@ export class Evaluator {
   // ---- what an identifier or property stands for ----------------------------------------
 
   /** The expressions a name/property can stand for, with the env to evaluate them in. */
-  private sources(e: ts.Expression, env: Env | undefined, depth: number): Array<{ expr: ts.Expression; env: Env | undefined } | { hole: Val }> | undefined {
+  private sources(e: ts.Expression, env: Env | undefined, depth: number): Array<Source> | undefined {
     if (ts.isIdentifier(e)) {
       const b = this.resolver.resolveIdentifier(e);
-      if (!b || b.kind !== 'local') return [{ hole: this.hole(e) }];
+      if (!b || b.kind !== 'local') return [{ hole: e }];
       return this.declSources(b.node, e, env, depth);
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const name = ts.isPropertyAccessExpression(e) ? e.name.text : literalText(e.argumentExpression);
-      if (name === undefined) return [{ hole: this.hole(e) }];
+      if (name === undefined) return [{ hole: e }];
       // namespace import member
       const obj = strip(e.expression);
       if (ts.isIdentifier(obj)) {
@@ -212,27 +216,27 @@ export class Evaluator {
         if (b?.kind === 'namespace') {
           const inner = this.resolver.resolveExport(b.file, name);
           if (inner?.kind === 'local') return this.declSources(inner.node, e, undefined, depth);
-          return [{ hole: this.hole(e) }];
+          return [{ hole: e }];
         }
       }
       const found = this.prop(e.expression, [name], env, depth + 1);
       if (found.length) return found;
-      return [{ hole: this.hole(e) }];
+      return [{ hole: e }];
     }
     return undefined;
   }
 
-  private declSources(decl: ts.Node, use: ts.Expression, env: Env | undefined, depth: number): Array<{ expr: ts.Expression; env: Env | undefined } | { hole: Val }> {
+  private declSources(decl: ts.Node, use: ts.Expression, env: Env | undefined, depth: number): Array<Source> {
     if (ts.isVariableDeclaration(decl)) {
       const isConst = (decl.parent.flags & ts.NodeFlags.Const) !== 0;
       // for (const t of TAGS)
       if (ts.isForOfStatement(decl.parent.parent)) {
         const items = this.list(decl.parent.parent.expression, env, depth + 1);
         if (items.length && !items.some((i) => i.vals.some((v) => v.value.kind === 'unknown'))) return items.map((i) => ({ expr: i.node as ts.Expression, env: i.env }));
-        return [{ hole: this.hole(use, decl) }];
+        return [{ hole: use, decl: decl }];
       }
       if (decl.initializer && (isConst || !hasAssignments(decl))) return [{ expr: decl.initializer, env: this.envForDecl(decl, env) }];
-      return [{ hole: this.hole(use, decl) }];
+      return [{ hole: use, decl: decl }];
     }
     if (ts.isParameter(decl)) return this.paramSources(decl, use, [], env, depth);
     if (ts.isBindingElement(decl)) {
@@ -242,7 +246,7 @@ export class Evaluator {
       while (ts.isBindingElement(n)) {
         const pn = n.propertyName ?? n.name;
         const key = ts.isIdentifier(pn) || ts.isStringLiteral(pn) ? pn.text : undefined;
-        if (key === undefined || n.dotDotDotToken) return [{ hole: this.hole(use, decl) }];
+        if (key === undefined || n.dotDotDotToken) return [{ hole: use, decl: decl }];
         path.unshift(ts.isArrayBindingPattern(n.parent) ? String(n.parent.elements.indexOf(n)) : key);
         n = n.parent.parent;
       }
@@ -251,11 +255,11 @@ export class Evaluator {
         const found = this.prop(n.initializer, path, this.envForDecl(n, env), depth + 1);
         if (found.length) return found;
       }
-      return [{ hole: this.hole(use, decl) }];
+      return [{ hole: use, decl: decl }];
     }
     if (ts.isEnumMember(decl) && decl.initializer) return [{ expr: decl.initializer, env: undefined }];
     if (ts.isExportAssignment(decl)) return [{ expr: decl.expression, env: undefined }];
-    return [{ hole: this.hole(use) }];
+    return [{ hole: use }];
   }
 
   /** Top-level declarations are evaluated without an env; locals keep the current one. */
@@ -263,16 +267,16 @@ export class Evaluator {
     return env && isInside(decl, env.fn) ? env : enclosingFunction(decl) ? env : undefined;
   }
 
-  private paramSources(param: ts.ParameterDeclaration, use: ts.Expression, path: string[], env: Env | undefined, depth: number): Array<{ expr: ts.Expression; env: Env | undefined } | { hole: Val }> {
+  private paramSources(param: ts.ParameterDeclaration, use: ts.Expression, path: string[], env: Env | undefined, depth: number): Array<Source> {
     const fn = param.parent;
     const index = fn.parameters.indexOf(param);
     const bind = (args: readonly ts.Expression[], argEnv: Env | undefined) => {
-      if (param.dotDotDotToken) return [{ hole: this.hole(use, param) }];
+      if (param.dotDotDotToken) return [{ hole: use, decl: param }];
       const arg = args[index];
-      if (!arg) return param.initializer ? [{ expr: param.initializer, env: undefined }] : [{ hole: this.hole(use, param) }];
+      if (!arg) return param.initializer ? [{ expr: param.initializer, env: undefined }] : [{ hole: use, decl: param }];
       if (path.length === 0) return [{ expr: arg, env: argEnv }];
       const found = this.prop(arg, path, argEnv, depth + 1);
-      return found.length ? found : [{ hole: this.hole(use, param) }];
+      return found.length ? found : [{ hole: use, decl: param }];
     };
     // Bound by the invocation we are evaluating.
     for (let en = env; en; en = en.argEnv) if (en.fn === fn) return bind(en.args, en.argEnv);
@@ -285,20 +289,20 @@ export class Evaluator {
           const items = this.list(callee.expression, env, depth + 1);
           if (items.length && !items.some((i) => i.spread)) return items.map((i) => ({ expr: i.node as ts.Expression, env: i.env }));
         }
-        return [{ hole: this.hole(use, param) }];
+        return [{ hole: use, decl: param }];
       }
     }
     // Follow into the callers (bounded depth); no callers known → a hole named after the parameter.
     if (depth < MAX_DEPTH && (ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) {
       const callers = this.calls.callers(fn as FunctionNode);
       if (callers.calls.length > 0 && callers.calls.length <= 24 && !callers.escapes) {
-        const out: Array<{ expr: ts.Expression; env: Env | undefined } | { hole: Val }> = [];
+        const out: Array<Source> = [];
         // The caller's own parameters stay unbound here; they are followed in turn if needed.
         for (const c of callers.calls) out.push(...bind(c.arguments, undefined));
         return out;
       }
     }
-    return [{ hole: this.hole(use, param) }];
+    return [{ hole: use, decl: param }];
   }
 
   // ---- objects and arrays ----------------------------------------------------------------
@@ -385,8 +389,9 @@ export class Evaluator {
       const src = this.sources(e, env, depth);
       if (src && src.length && src.every((s) => !('hole' in s))) return src.flatMap((s) => ('hole' in s ? [] : this.list(s.expr, s.env, depth + 1)));
       if (src && src.length === 1 && 'hole' in src[0]) {
-        const declValues = src[0].hole.value;
-        if (declValues.kind === 'pattern' && declValues.parts.length === 1 && 'hole' in declValues.parts[0] && declValues.parts[0].hole.values) return [{ node: e, vals: [src[0].hole], env }];
+        const h = this.hole(src[0].hole, src[0].decl);
+        const declValues = h.value;
+        if (declValues.kind === 'pattern' && declValues.parts.length === 1 && 'hole' in declValues.parts[0] && declValues.parts[0].hole.values) return [{ node: e, vals: [h], env }];
       }
       return [{ node: e, vals: [unknown('list')], env, spread: true }];
     }
@@ -461,6 +466,8 @@ export class Evaluator {
     // Fall back to the type checker only for a declared type we could not read ourselves
     // (aliases from elsewhere, indexed access, typeof): building a program is the costly step.
     if (!typeNode || !(ts.isTypeReferenceNode(typeNode) || ts.isIndexedAccessTypeNode(typeNode) || ts.isTypeOperatorNode(typeNode) || ts.isTypeQueryNode(typeNode))) return undefined;
+    // A global type (Request, string[]…) is never a literal union: don't build a program for it.
+    if (ts.isTypeReferenceNode(typeNode) && (!ts.isIdentifier(typeNode.typeName) || !this.resolver.resolveIdentifier(typeNode.typeName))) return undefined;
     try {
       this.checkerUsed = true;
       const checker = this.checker();

@@ -12,6 +12,8 @@ export interface Route {
   hasPage: boolean;
   hasRoute: boolean;
   hasLayout: boolean;
+  /** The URL as tag-like values with holes for dynamic segments (computed once). */
+  urls?: TagValue[];
 }
 
 type Segment = { kind: 'static'; text: string } | { kind: 'dynamic' } | { kind: 'catchall'; optional: boolean };
@@ -129,5 +131,6 @@ export function checkRevalidatePath(path: TagValue, type: string | undefined, ro
 }
 
 function urlMatches(path: TagValue, r: Route): boolean {
-  return routeUrlValue(r).some((u) => tagsIntersect(path, u));
+  r.urls ??= routeUrlValue(r);
+  return r.urls.some((u) => tagsIntersect(path, u));
 }

@@ -6,7 +6,7 @@ import { locationOf } from './evaluate';
 import type { FileFacts } from './collect';
 import { BUILTIN_HANDLERS, BUILTIN_PROFILES } from './nextConfig';
 import { checkRevalidatePath, type Route } from './routes';
-import { displayTag, holesMismatch, isString, nearest, skeleton, tagsIntersect } from './tagValue';
+import { displayTag, holesMismatch, isString, nearest, skeleton, TagMatcher } from './tagValue';
 import type { Declaration, Fix, Invalidation, Location, RuleId, TagValue, TextEdit } from './types';
 
 export interface RawDiagnostic {
@@ -171,15 +171,17 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
 
   // ---- matching invalidations to declarations ------------------------------------------
   const declValues = declarations.flatMap((d) => d.site.values.filter(isString).map((v) => ({ v, d })));
+  const declaredStatics = new Set(declValues.flatMap((x) => (x.v.kind === 'static' ? [x.v.value] : [])));
+  const declMatcher = new TagMatcher(declValues.map((x) => ({ value: x.v, item: x })));
   const anyUnknownDecl = declarations.some((d) => d.site.values.some((v) => v.kind === 'unknown'));
   const tagInvalidations = invalidations.filter((i) => i.api !== 'revalidatePath');
   if (!anyUnknownDecl) {
     for (const inv of tagInvalidations) {
       for (const v of inv.site.values) {
         if (!isString(v) || invalidReason(v)) continue;
-        const matches = declValues.filter((x) => tagsIntersect(v, x.v));
+        const matches = declMatcher.match(v);
         if (matches.length === 0) {
-          out.push(undeclared(inv, v, declValues.map((x) => x.v), sourceOf));
+          out.push(undeclared(inv, v, declaredStatics, sourceOf));
           continue;
         }
         if (v.kind === 'pattern') {
@@ -201,8 +203,8 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   // ---- unused declarations --------------------------------------------------------------
   const anyUnknownInvalidation = tagInvalidations.some((i) => i.site.values.some((v) => v.kind === 'unknown'));
   if (!anyUnknownInvalidation) {
-    const invValues = tagInvalidations.flatMap((i) => i.site.values.filter(isString));
-    const used = (v: TagValue) => invValues.some((x) => tagsIntersect(v, x));
+    const invMatcher = new TagMatcher(tagInvalidations.flatMap((i) => i.site.values.filter(isString).map((value) => ({ value, item: true }))));
+    const used = (v: TagValue) => invMatcher.has(v);
     const byEntry = new Map<string, Declaration[]>();
     for (const d of declarations) byEntry.set(d.entryId, [...(byEntry.get(d.entryId) ?? []), d]);
     for (const group of byEntry.values()) {
@@ -245,9 +247,8 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   return out;
 }
 
-function undeclared(inv: Invalidation, v: TagValue, declared: TagValue[], sourceOf: (f: string) => ts.SourceFile | undefined): RawDiagnostic {
-  const statics = declared.filter((d): d is Extract<TagValue, { kind: 'static' }> => d.kind === 'static').map((d) => d.value);
-  const near = v.kind === 'static' ? nearest(v.value, new Set(statics)) : undefined;
+function undeclared(inv: Invalidation, v: TagValue, statics: Set<string>, sourceOf: (f: string) => ts.SourceFile | undefined): RawDiagnostic {
+  const near = v.kind === 'static' ? nearest(v.value, statics) : undefined;
   const literal = inv.site.renameTarget;
   return {
     code: 'undeclared-tag',

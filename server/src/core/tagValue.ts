@@ -45,7 +45,17 @@ export function makeValue(parts: TagPart[]): TagValue {
 
 type Glob = Array<string | null>; // one char per element, null = any string
 
+const globCache = new WeakMap<TagValue, Glob>();
+
 function toGlob(v: TagValue): Glob {
+  const hit = globCache.get(v);
+  if (hit) return hit;
+  const g = makeGlob(v);
+  globCache.set(v, g);
+  return g;
+}
+
+function makeGlob(v: TagValue): Glob {
   if (v.kind === 'static') return [...v.value];
   if (v.kind === 'pattern') {
     const out: Glob = [];
@@ -106,9 +116,13 @@ function globsIntersect(p: Glob, q: Glob): boolean {
 }
 
 /** Literal skeleton of a pattern: its text parts with holes as separators, for comparing shapes. */
+const skeletonCache = new WeakMap<TagValue, string>();
+
 export function skeleton(v: TagValue): string {
   if (v.kind !== 'pattern') return tagKey(v);
-  return v.parts.map((p) => ('text' in p ? p.text : '\u0000')).join('');
+  let k = skeletonCache.get(v);
+  if (k === undefined) skeletonCache.set(v, (k = v.parts.map((p) => ('text' in p ? p.text : '\u0000')).join('')));
+  return k;
 }
 
 /** The identity a hole stands for: `team.id` → {entity: 'team', key: 'id'}, `slug` → {key: 'slug'}. */
@@ -185,4 +199,71 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
     }
   }
   return best;
+}
+
+/** The skeleton of a pattern whose holes are all unrestricted, else '' (no shortcut). */
+function openShape(v: Extract<TagValue, { kind: 'pattern' }>): string {
+  return v.parts.some((p) => 'hole' in p && p.hole.values?.length) ? '' : skeleton(v);
+}
+
+/** The literal text before the first hole and after the last one. */
+function ends(v: Extract<TagValue, { kind: 'pattern' }>): { head: string; tail: string } {
+  const first = v.parts[0];
+  const last = v.parts[v.parts.length - 1];
+  return { head: 'text' in first ? first.text : '', tail: 'text' in last ? last.text : '' };
+}
+
+function patternRegExp(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp('^' + v.parts.map((p) => ('text' in p ? esc(p.text) : p.hole.values?.length ? '(?:' + p.hole.values.map(esc).join('|') + ')' : '[\\s\\S]*')).join('') + '$');
+}
+
+/**
+ * Answers "which of these tags can equal this one?" without comparing every pair: statics by
+ * map lookup, patterns by a regular expression compiled once. Matching is what every rule and
+ * editor feature asks, on every edit.
+ */
+export class TagMatcher<T> {
+  private readonly statics = new Map<string, T[]>();
+  private readonly patterns: Array<{ value: TagValue; re: RegExp; item: T; head: string; tail: string; shape: string }> = [];
+
+  constructor(entries: Iterable<{ value: TagValue; item: T }>) {
+    for (const { value, item } of entries) {
+      if (value.kind === 'static') {
+        const list = this.statics.get(value.value);
+        if (list) list.push(item);
+        else this.statics.set(value.value, [item]);
+      } else if (value.kind === 'pattern') this.patterns.push({ value, re: patternRegExp(value), item, ...ends(value), shape: openShape(value) });
+    }
+  }
+
+  /** Items whose tag can produce a string `v` can also produce. */
+  match(v: TagValue): T[] {
+    if (v.kind === 'static') {
+      const out = [...(this.statics.get(v.value) ?? [])];
+      for (const p of this.patterns) if (p.re.test(v.value)) out.push(p.item);
+      return out;
+    }
+    if (v.kind !== 'pattern') return [];
+    const re = patternRegExp(v);
+    const out: T[] = [];
+    const { head, tail } = ends(v);
+    for (const [s, items] of this.statics) if (s.startsWith(head) && s.endsWith(tail) && re.test(s)) out.push(...items);
+    const shape = openShape(v);
+    for (const p of this.patterns) {
+      if (shape && p.shape === shape) {
+        out.push(p.item); // same literals around unrestricted holes: always a common string
+        continue;
+      }
+      // Cheap necessary condition first: literal heads and tails must agree where both exist.
+      if (!(p.head.startsWith(head) || head.startsWith(p.head)) || !(p.tail.endsWith(tail) || tail.endsWith(p.tail))) continue;
+      if (tagsIntersect(v, p.value)) out.push(p.item);
+    }
+    return out;
+  }
+
+  has(v: TagValue): boolean {
+    if (v.kind === 'static') return this.statics.has(v.value) || this.patterns.some((p) => p.re.test(v.value));
+    return this.match(v).length > 0;
+  }
 }

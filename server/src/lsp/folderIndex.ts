@@ -3,7 +3,7 @@
 import { AnalysisSession, mergeDiagnostics, type AppResult } from '../core/analyze';
 import type { TagscopeConfig } from '../core/config';
 import { locationKey } from '../core/collect';
-import { displayTag, isString, tagKey, tagsIntersect } from '../core/tagValue';
+import { displayTag, isString, TagMatcher, tagKey } from '../core/tagValue';
 import type { Diagnostic, Location, TagValue } from '../core/types';
 
 export interface Site {
@@ -26,6 +26,7 @@ export class FolderIndex {
   private results = new Map<string, AppResult>();
   private sitesByFile = new Map<string, Site[]>();
   private allSites: Site[] = [];
+  private matcher?: TagMatcher<Site>;
 
   constructor(
     readonly root: string,
@@ -85,6 +86,7 @@ export class FolderIndex {
       }
     }
     this.allSites = [...byKey.values()];
+    this.matcher = undefined;
     this.sitesByFile.clear();
     for (const s of this.allSites) {
       const list = this.sitesByFile.get(s.location.file);
@@ -112,8 +114,10 @@ export class FolderIndex {
 
   /** Sites whose tags can equal one of `values` (the other side of the match, or both). */
   related(values: TagValue[], role?: Site['role'], appRoot?: string): Site[] {
-    const strings = values.filter(isString);
-    return this.allSites.filter((s) => (!role || s.role === role) && (!appRoot || s.appRoot === appRoot) && s.values.some((v) => isString(v) && strings.some((x) => tagsIntersect(v, x))));
+    this.matcher ??= new TagMatcher(this.allSites.flatMap((s) => s.values.filter(isString).map((value) => ({ value, item: s }))));
+    const found = new Set<Site>();
+    for (const v of values) for (const s of this.matcher.match(v)) found.add(s);
+    return this.allSites.filter((s) => found.has(s) && (!role || s.role === role) && (!appRoot || s.appRoot === appRoot));
   }
 
   /** Sites that produce exactly this static tag (for rename). */
