@@ -75,7 +75,7 @@ export class OwnRedis {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p || p.exitCode !== null || !p.pid) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null || !p.pid) return;
     await new Promise<void>((resolve) => {
       p.once('exit', () => resolve());
       try {

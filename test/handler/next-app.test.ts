@@ -75,7 +75,7 @@ class NextInstance {
   async stop() {
     const p = this.proc;
     this.proc = undefined;
-    if (!p?.pid || p.exitCode !== null) return;
+    if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.once('exit', () => r()));
     try {
       process.kill(-p.pid, 'SIGKILL');

@@ -12,6 +12,7 @@ const opts = {
   timeoutMs: Number(process.env.WORKER_TIMEOUT_MS || 250),
   breakerCooldownMs: Number(process.env.WORKER_COOLDOWN_MS || 1000),
   journalDir: process.env.WORKER_JOURNAL_DIR || false,
+  logMaxLen: Number(process.env.WORKER_LOG_MAXLEN || 10000),
 };
 const metrics = [];
 opts.onMetric = (e) => metrics.push({ type: e.type, reason: e.reason, ms: e.ms });
@@ -42,6 +43,9 @@ const ops = {
   async incSet({ key, data, ctx }) { await inc.set(key, data, ctx); return true; },
   async incGet({ key, ctx }) { const r = await inc.get(key, ctx); return r; },
   async incRevalidate({ tags, durations }) { await inc.revalidateTag(tags, durations); return true; },
+  async sync() { await h.core.ensureInit(); return h.core.requestSync(); },
+  async mirror({ tags }) { return tags.map((t) => h.core.mirror.get(t) || null); },
+  async counters() { return h.core.counters; },
   async metrics() { return metrics.splice(0); },
   async state() { await h.core.ensureInit(); return { pending: h.core.pendingReplay(), up: h.core.conn.isUp, offset: h.core.offset, rtt: h.core.clockRtt }; },
   async exit() { await h.core.close(); setTimeout(() => process.exit(0), 10); return true; },

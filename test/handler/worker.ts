@@ -11,7 +11,7 @@ export class Worker {
   readonly unhandled: string[] = [];
   private constructor(readonly proc: ChildProcess) {}
 
-  static async start(env: { url: string; prefix: string; skewMs?: number; timeoutMs?: number; journalDir?: string; cooldownMs?: number }): Promise<Worker> {
+  static async start(env: { url: string; prefix: string; skewMs?: number; timeoutMs?: number; journalDir?: string; cooldownMs?: number; logMaxLen?: number }): Promise<Worker> {
     const proc = spawn(process.execPath, [join(__dirname, 'worker.cjs')], {
       cwd: ROOT,
       env: {
@@ -22,6 +22,7 @@ export class Worker {
         WORKER_TIMEOUT_MS: String(env.timeoutMs ?? 250),
         WORKER_COOLDOWN_MS: String(env.cooldownMs ?? 1000),
         WORKER_JOURNAL_DIR: env.journalDir ?? '',
+        WORKER_LOG_MAXLEN: String(env.logMaxLen ?? 10000),
       },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -55,8 +56,16 @@ export class Worker {
     });
   }
 
+  /** Dies without any cleanup (simulates a crash). */
+  async kill(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    process.kill(this.proc.pid!, 'SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
     this.call('exit').catch(() => {});
     const t = setTimeout(() => {

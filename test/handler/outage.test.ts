@@ -1,0 +1,188 @@
+/**
+ * Redis down or slow: bounded latency (circuit breaker), no throws into Next, no unhandled
+ * rejections, invalidations kept (in a journal file) and replayed with their original times.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUseCacheHandler, type UseCacheHandler } from '@tagscope/handler';
+import { Worker } from './worker';
+import { bodyStream, nowMs, OwnRedis, randomPrefix, sleep } from './helpers';
+
+const unhandled: unknown[] = [];
+const onUnhandled = (e: unknown) => unhandled.push(e);
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [v, performance.now() - t0];
+}
+
+describe('Redis hang (SIGSTOP) and crash in one process', () => {
+  let redis: OwnRedis;
+  let h: UseCacheHandler;
+  const prefix = randomPrefix('out');
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    redis = await OwnRedis.start();
+    h = createUseCacheHandler({ url: redis.url, keyPrefix: prefix, timeoutMs: 150, breakerCooldownMs: 500, journalDir: false });
+    await h.set('k', Promise.resolve({ value: bodyStream('v'), tags: ['a'], stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 }));
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await h?.core.close();
+    await redis?.destroy();
+  });
+
+  it('hang: the first calls are bounded by the timeout, then every call returns within 50 ms', async () => {
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    try {
+      const durations: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const [e, ms] = await timed(async () => {
+          await h.refreshTags();
+          return h.get('k', ['_N_T_/x']);
+        });
+        expect(e).toBeUndefined();
+        durations.push(ms);
+      }
+      expect(Math.max(...durations)).toBeLessThan(400);
+      expect(Math.max(...durations.slice(4))).toBeLessThan(50);
+      const [, tExp] = await timed(() => h.getExpiration(['_N_T_/x']));
+      const [, tSet] = await timed(() => h.set('k2', Promise.resolve({ value: bodyStream('v'), tags: ['a'], stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 })));
+      const [, tUpd] = await timed(() => h.updateTags(['a']));
+      expect(tExp).toBeLessThan(50);
+      expect(tSet).toBeLessThan(50);
+      expect(tUpd).toBeLessThan(50);
+      expect(h.core.pendingReplay()).toBe(1);
+    } finally {
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
+  });
+
+  it('recovery: the breaker closes, the kept invalidation is written with its original time', async () => {
+    const deadline = Date.now() + 5000;
+    while (h.core.pendingReplay() > 0 && Date.now() < deadline) await sleep(50);
+    expect(h.core.pendingReplay()).toBe(0);
+    await h.refreshTags();
+    expect(await h.get('k', [])).toBeUndefined(); // tag a expired during the outage
+    const st = h.core.mirror.get('a');
+    expect(st?.x).toBeLessThan(h.core.now() - 100);
+  });
+
+  it('crash: Redis killed → misses within 50 ms after detection; restarted empty → works again (log gap → full resync)', async () => {
+    await redis.stop();
+    const durations: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const [e, ms] = await timed(async () => {
+        await h.refreshTags();
+        return h.get('k', []);
+      });
+      expect(e).toBeUndefined();
+      durations.push(ms);
+    }
+    expect(Math.max(...durations.slice(2))).toBeLessThan(50);
+    await redis.start();
+    const deadline = Date.now() + 8000;
+    let hit: unknown;
+    while (!hit && Date.now() < deadline) {
+      await h.set('k3', Promise.resolve({ value: bodyStream('back'), tags: ['b'], stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 }));
+      await h.refreshTags();
+      hit = await h.get('k3', []);
+      if (!hit) await sleep(200);
+    }
+    expect(hit).toBeDefined();
+  });
+
+  it('no unhandled rejections', () => {
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('invalidations made during an outage reach other instances, even if the instance that made them dies', () => {
+  let redis: OwnRedis;
+  const prefix = randomPrefix('journal');
+  const journalDir = mkdtempSync(join(tmpdir(), 'tagscope-journal-'));
+  let A: Worker, B: Worker, C: Worker | undefined;
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    [A, B] = await Promise.all([
+      Worker.start({ url: redis.url, prefix, journalDir, timeoutMs: 150, cooldownMs: 300 }),
+      Worker.start({ url: redis.url, prefix, timeoutMs: 150, cooldownMs: 300 }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([A?.stop(), B?.stop(), C?.stop()]);
+    await redis?.destroy();
+    rmSync(journalDir, { recursive: true, force: true });
+  });
+
+  it('A invalidates while Redis hangs: applied locally at once, journaled; after recovery B sees it', async () => {
+    await B.call('set', { key: 'j1', tags: ['ja'], value: 'old' });
+    expect(await B.call('get', { key: 'j1' })).toMatchObject({ value: 'old' });
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    let upd: { ms: number };
+    try {
+      await A.call('get', { key: 'j1' }); // lets A notice the outage
+      upd = await A.call('update', { tags: ['ja'] });
+      expect((await A.call('state')).pending).toBe(1);
+      expect(readdirSync(journalDir).length).toBe(1);
+    } finally {
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
+    expect(upd!.ms).toBeLessThan(400);
+    const deadline = Date.now() + 5000;
+    let r = await B.call('get', { key: 'j1' });
+    while (!r.miss && Date.now() < deadline) {
+      await sleep(100);
+      r = await B.call('get', { key: 'j1' });
+    }
+    expect(r).toMatchObject({ miss: true });
+    expect(readdirSync(journalDir)).toEqual([]);
+  });
+
+  it('A crashes during the outage: a new process adopts its journal and replays it', async () => {
+    await B.call('set', { key: 'j2', tags: ['jb'], value: 'old' });
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    try {
+      await A.call('get', { key: 'j2' });
+      await A.call('update', { tags: ['jb'] });
+      await A.kill();
+    } finally {
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
+    expect(readdirSync(journalDir).length).toBe(1);
+    expect(await B.call('get', { key: 'j2' })).toMatchObject({ value: 'old' });
+    C = await Worker.start({ url: redis.url, prefix, journalDir });
+    await C.call('sync');
+    expect(await B.call('get', { key: 'j2' })).toMatchObject({ miss: true });
+    expect(readdirSync(journalDir)).toEqual([]);
+  });
+});
+
+describe('log gap: a trimmed log forces a full resync instead of a silent loss', () => {
+  let redis: OwnRedis;
+  const prefix = randomPrefix('gap');
+  let A: Worker, B: Worker;
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    [A, B] = await Promise.all([Worker.start({ url: redis.url, prefix, logMaxLen: 5 }), Worker.start({ url: redis.url, prefix, logMaxLen: 5 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([A?.stop(), B?.stop()]);
+    await redis?.destroy();
+  });
+
+  it('B misses hundreds of log entries trimmed away, then still sees every tag state', async () => {
+    await B.call('set', { key: 'g', tags: ['g-150'], value: 'old' });
+    await B.call('sync');
+    for (let i = 0; i < 300; i++) await A.call('update', { tags: [`g-${i}`] });
+    const counters0 = await B.call('counters');
+    expect(await B.call('get', { key: 'g' })).toMatchObject({ miss: true });
+    const counters1 = await B.call('counters');
+    expect(counters1.resync).toBe((counters0.resync ?? 0) + 1);
+    const states = await B.call('mirror', { tags: ['g-0', 'g-299'] });
+    expect(states.every((s: unknown) => s !== null)).toBe(true);
+  });
+});
