@@ -213,7 +213,15 @@ function ends(v: Extract<TagValue, { kind: 'pattern' }>): { head: string; tail: 
   return { head: 'text' in first ? first.text : '', tail: 'text' in last ? last.text : '' };
 }
 
+const regexCache = new WeakMap<TagValue, RegExp>();
+
 function patternRegExp(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
+  let re = regexCache.get(v);
+  if (!re) regexCache.set(v, (re = compilePattern(v)));
+  return re;
+}
+
+function compilePattern(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
   const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp('^' + v.parts.map((p) => ('text' in p ? esc(p.text) : p.hole.values?.length ? '(?:' + p.hole.values.map(esc).join('|') + ')' : '[\\s\\S]*')).join('') + '$');
 }
@@ -225,15 +233,26 @@ function patternRegExp(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
  */
 export class TagMatcher<T> {
   private readonly statics = new Map<string, T[]>();
-  private readonly patterns: Array<{ value: TagValue; re: RegExp; item: T; head: string; tail: string; shape: string }> = [];
+  /** Statics bucketed by first character, so a pattern query only tests plausible ones. */
+  private readonly staticsByFirst = new Map<string, string[]>();
+  /** Patterns bucketed by the first character of their literal head ('' = starts with a hole). */
+  private readonly patternsByFirst = new Map<string, StoredPattern<T>[]>();
+  private readonly allPatterns: StoredPattern<T>[] = [];
 
   constructor(entries: Iterable<{ value: TagValue; item: T }>) {
     for (const { value, item } of entries) {
       if (value.kind === 'static') {
         const list = this.statics.get(value.value);
         if (list) list.push(item);
-        else this.statics.set(value.value, [item]);
-      } else if (value.kind === 'pattern') this.patterns.push({ value, re: patternRegExp(value), item, ...ends(value), shape: openShape(value) });
+        else {
+          this.statics.set(value.value, [item]);
+          push(this.staticsByFirst, value.value.charAt(0), value.value);
+        }
+      } else if (value.kind === 'pattern') {
+        const p: StoredPattern<T> = { value, re: patternRegExp(value), item, ...ends(value), shape: openShape(value) };
+        this.allPatterns.push(p);
+        push(this.patternsByFirst, p.head.charAt(0), p);
+      }
     }
   }
 
@@ -241,16 +260,17 @@ export class TagMatcher<T> {
   match(v: TagValue): T[] {
     if (v.kind === 'static') {
       const out = [...(this.statics.get(v.value) ?? [])];
-      for (const p of this.patterns) if (p.re.test(v.value)) out.push(p.item);
+      for (const p of this.candidatePatterns(v.value.charAt(0))) if (p.re.test(v.value)) out.push(p.item);
       return out;
     }
     if (v.kind !== 'pattern') return [];
     const re = patternRegExp(v);
     const out: T[] = [];
     const { head, tail } = ends(v);
-    for (const [s, items] of this.statics) if (s.startsWith(head) && s.endsWith(tail) && re.test(s)) out.push(...items);
+    const statics = head ? (this.staticsByFirst.get(head.charAt(0)) ?? []) : [...this.statics.keys()];
+    for (const s of statics) if (s.startsWith(head) && s.endsWith(tail) && re.test(s)) out.push(...this.statics.get(s)!);
     const shape = openShape(v);
-    for (const p of this.patterns) {
+    for (const p of head ? this.candidatePatterns(head.charAt(0)) : this.allPatterns) {
       if (shape && p.shape === shape) {
         out.push(p.item); // same literals around unrestricted holes: always a common string
         continue;
@@ -262,8 +282,30 @@ export class TagMatcher<T> {
     return out;
   }
 
+  /** Patterns that can start with a string whose first character is `c`. */
+  private candidatePatterns(c: string): StoredPattern<T>[] {
+    const own = this.patternsByFirst.get(c) ?? [];
+    const open = c === '' ? [] : (this.patternsByFirst.get('') ?? []);
+    return open.length ? [...own, ...open] : own;
+  }
+
   has(v: TagValue): boolean {
-    if (v.kind === 'static') return this.statics.has(v.value) || this.patterns.some((p) => p.re.test(v.value));
+    if (v.kind === 'static') return this.statics.has(v.value) || this.candidatePatterns(v.value.charAt(0)).some((p) => p.re.test(v.value));
     return this.match(v).length > 0;
   }
+}
+
+interface StoredPattern<T> {
+  value: TagValue;
+  re: RegExp;
+  item: T;
+  head: string;
+  tail: string;
+  shape: string;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
