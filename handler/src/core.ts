@@ -306,6 +306,18 @@ export class Core {
     return p;
   }
 
+  /** A read waits at most this long for tag state (startup load, resync after a log gap); past it, it is a miss. */
+  bounded(p: Promise<boolean>): Promise<boolean> {
+    const ms = this.o.timeoutMs * 4;
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      p.then((v) => {
+        clearTimeout(t);
+        resolve(v);
+      });
+    });
+  }
+
   /** What a read waits for: the latest requested sync, or a new one when the mirror is old. */
   awaitSync(maxAgeMs = 1000): Promise<boolean> {
     if (this.o.disabled) return Promise.resolve(false);
@@ -392,7 +404,7 @@ export class Core {
         const [next, keys] = (await send(['SCAN', cursor, 'MATCH', this.keys.tagPattern(), 'COUNT', '1000'])) as [string, string[]];
         cursor = String(next);
         if (keys.length) {
-          const vals = await Promise.all(keys.map((k) => send(['GET', k]).catch(() => null)));
+          const vals = await this.getMany(send, keys);
           keys.forEach((k, i) => {
             const tag = this.keys.tagOf(String(k));
             const st = parseState(vals[i]);
@@ -410,6 +422,18 @@ export class Core {
     this.lastId = tailId;
     this.emit({ type: 'resync', count: n });
     if (touched.length) for (const l of this.changeListeners) l(touched);
+  }
+
+  /** Values of keys found by one SCAN batch on one node: MGET on a single node, one GET per key on a cluster (keys of different slots). */
+  async getMany(send: (args: string[]) => Promise<any>, keys: string[]): Promise<unknown[]> {
+    if (!this.o.cluster) {
+      try {
+        return await send(['MGET', ...keys.map(String)]);
+      } catch {
+        // a wrong-typed key makes MGET return nil for it, not fail; fall through on any other error
+      }
+    }
+    return Promise.all(keys.map((k) => send(['GET', String(k)]).catch(() => null)));
   }
 
   /** Drops mirror states that can no longer affect any live entry. */

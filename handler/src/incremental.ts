@@ -59,7 +59,7 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         if (core.o.disabled) return null;
         const key = core.keys.incrementalEntry(cacheKey);
         // No refreshTags in this API: every get starts a delta read of the log alongside its GET.
-        const [synced, raw] = await Promise.all([core.requestSync(), core.readEntry(key)]);
+        const [synced, raw] = await Promise.all([core.bounded(core.requestSync()), core.readEntry(key)]);
         if (!synced || raw === undefined) {
           core.emit({ type: 'miss', handler: H, reason: 'unavailable' });
           return null;

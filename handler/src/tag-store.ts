@@ -45,7 +45,7 @@ export class TagStore {
         const [next, keys] = (await send(['SCAN', cursor, 'MATCH', this.core.keys.tagPattern(), 'COUNT', '1000'])) as [string, string[]];
         cursor = String(next);
         if (keys.length) {
-          const vals = await Promise.all(keys.map((k) => send(['GET', k]).catch(() => null)));
+          const vals = await this.core.getMany(send, keys);
           keys.forEach((k, i) => {
             const tag = this.core.keys.tagOf(String(k));
             const st = parseState(vals[i]);

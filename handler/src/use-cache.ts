@@ -78,7 +78,7 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
         if (pending) await pending;
         if (o.disabled) return undefined;
         const key = core.keys.useCacheEntry(cacheKey);
-        const [synced, raw] = await Promise.all([core.awaitSync(), core.readEntry(key)]);
+        const [synced, raw] = await Promise.all([core.bounded(core.awaitSync()), core.readEntry(key)]);
         if (!synced || raw === undefined) {
           core.emit({ type: 'miss', handler: H, reason: 'unavailable' });
           return undefined;
@@ -162,7 +162,7 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
 
     async getExpiration(tags) {
       try {
-        await core.awaitSync();
+        await core.bounded(core.awaitSync());
         const x = core.expiration(Array.isArray(tags) ? tags : []);
         return x === 0 ? 0 : core.toLocal(x);
       } catch {
