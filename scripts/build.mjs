@@ -2,7 +2,7 @@
 // because Next loads the handler unbundled and users want its .d.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,3 +43,12 @@ await Promise.all(
     ),
 );
 if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
+
+// The panel webview: a browser bundle plus its stylesheet and the codicon font, all served
+// from dist/webview (the only local resource root the webview may load).
+if (existsSync(join(root, 'client/src/webview/panel.ts'))) {
+  mkdirSync(join(root, 'dist/webview'), { recursive: true });
+  await build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['client/src/webview/panel.ts'], outfile: 'dist/webview/panel.js' });
+  copyFileSync(join(root, 'client/src/webview/panel.css'), join(root, 'dist/webview/panel.css'));
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(root, 'dist/webview', f));
+}

@@ -127,3 +127,34 @@ export namespace StoreChangedNotification {
   export const method = 'tagscope/storeChanged';
   export const type = new NotificationType<{ changed: StoreTagState[] }>(method);
 }
+
+// ---- the live tag panel: messages between the webview and the extension host -------------
+// The host validates every message from the webview (parsePanelMessage in client/src/panel).
+
+export type PanelTagState = 'fresh' | 'stale' | 'expired' | 'never';
+
+export interface PanelRow {
+  tag: string;
+  kind: 'static' | 'pattern';
+  /** Where the tag is known from. */
+  source: 'code' | 'store' | 'both';
+  state: PanelTagState;
+  stale?: number;
+  expired?: number;
+  declarations: SiteRef[];
+  invalidations: SiteRef[];
+  /** For implicit path tags (`_N_T_/blog/[slug]/page`): the route they stand for. */
+  route?: string;
+}
+
+export type HostToPanel =
+  | { type: 'snapshot'; rows: PanelRow[]; store: StoreStatus; trusted: boolean; profiles: string[]; now: number }
+  | { type: 'result'; ok: boolean; message: string };
+
+export type PanelToHost =
+  | { type: 'ready' }
+  | { type: 'refresh' }
+  | { type: 'connect' }
+  | { type: 'open'; uri: string; line: number; character: number }
+  | { type: 'invalidateTag'; tag: string; mode: 'stale' | 'expire'; profile?: string }
+  | { type: 'invalidatePath'; path: string; pathType?: 'page' | 'layout' };
