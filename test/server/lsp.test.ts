@@ -177,7 +177,17 @@ describe('tag store through the server', () => {
     expect(states.connected).toBe(true);
     expect(states.states.map((s) => s.tag)).toEqual(expect.arrayContaining(['catalog', 'products']));
     const h = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri(file('app/api/hook/route.ts')) }, position: positionOf(text('app/api/hook/route.ts'), "'catalog'") });
-    expect(h.contents.value).toMatch(/Store: `catalog` — stale since .* · expires in 14 d/);
+    expect(h.contents.value).toMatch(/Store: `catalog` — stale since \d\d:\d\d:\d\d UTC, \d+ seconds? ago · expires in 14 days/);
     expect(await client.request('tagscope/disconnectStore', undefined)).toEqual({ ok: true });
+  });
+});
+
+describe('store state in hovers', () => {
+  it('describes never, stale and expired states in words', async () => {
+    const { describeState } = await import('../../server/src/lsp/features');
+    const now = Date.UTC(2026, 10, 26, 14, 5, 11);
+    expect(describeState(undefined, now)).toBe('never invalidated');
+    expect(describeState({ tag: 't', stale: now - 180_000, expired: now + 365 * 86_400_000 }, now)).toBe('stale since 14:02:11 UTC, 3 min ago · expires in 1 year');
+    expect(describeState({ tag: 't', expired: now - 7_200_000 }, now)).toBe('expired at 12:05:11 UTC, 2 hours ago');
   });
 });

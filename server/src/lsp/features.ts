@@ -39,21 +39,30 @@ function siteLink(index: FolderIndex, s: Site): string {
   return `[${rel}:${line}](${uriOf(s.location.file)}#L${line})`;
 }
 
+/** "stale since 14:02:11, 3 min ago · expires in 1 year", "expired at …", "never invalidated". */
 export function describeState(state: StoreTagState | undefined, now = Date.now()): string {
   if (!state || (state.stale === undefined && state.expired === undefined)) return 'never invalidated';
-  const parts: string[] = [];
-  const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const ago = (ms: number) => {
-    const s = Math.round(Math.abs(now - ms) / 1000);
-    const txt = s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`;
-    return ms <= now ? `${txt} ago` : `in ${txt}`;
+  const clock = (ms: number) => {
+    const d = new Date(ms);
+    const sameDay = Math.abs(now - ms) < 86_400_000;
+    return sameDay ? d.toISOString().slice(11, 19) + ' UTC' : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   };
-  if (state.expired !== undefined && state.expired <= now) parts.push(`expired at ${fmt(state.expired)} (${ago(state.expired)})`);
-  else {
-    if (state.stale !== undefined) parts.push(`stale since ${fmt(state.stale)} (${ago(state.stale)})`);
-    if (state.expired !== undefined) parts.push(`expires ${ago(state.expired)}`);
-  }
-  return parts.join(' · ');
+  if (state.expired !== undefined && state.expired <= now) return `expired at ${clock(state.expired)}, ${span(now - state.expired)} ago`;
+  const parts: string[] = [];
+  if (state.stale !== undefined && state.stale <= now) parts.push(`stale since ${clock(state.stale)}, ${span(now - state.stale)} ago`);
+  if (state.expired !== undefined) parts.push(`expires in ${span(state.expired - now)}`);
+  return parts.join(' · ') || 'never invalidated';
+}
+
+function span(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const unit = (n: number, u: string) => `${n} ${u}${n === 1 ? '' : 's'}`;
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.round(s / 60), 'min').replace('mins', 'min');
+  if (s < 86400) return unit(Math.round(s / 3600), 'hour');
+  if (s < 86400 * 60) return unit(Math.round(s / 86400), 'day');
+  if (s < 86400 * 365) return unit(Math.round(s / (86400 * 30)), 'month');
+  return unit(Math.round(s / (86400 * 365)), 'year');
 }
 
 export function hover(index: FolderIndex, file: string, offset: number, store: { connected: boolean; stateOf(tag: string): StoreTagState | undefined }): Hover | null {
