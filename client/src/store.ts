@@ -1,0 +1,130 @@
+// The Redis URL: typed once, kept in SecretStorage (never in settings, argv, env or logs) and
+// handed to the language server, which holds the only connection (ConnectStoreRequest).
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { ConnectStoreRequest, DisconnectStoreRequest, type OperationResult } from '../../server/src/protocol';
+
+const SECRET_KEY = 'tagscope.redis.url';
+const UNTRUSTED = 'Tagscope: the tag store is off in untrusted workspaces. Trust this workspace to connect to Redis.';
+
+export function validateRedisUrl(value: string): string | undefined {
+  const v = value.trim();
+  if (!v) return 'Enter a Redis URL, e.g. redis://localhost:6379';
+  const first = v.split(',')[0];
+  let u: URL;
+  try {
+    u = new URL(first.replace(/^redis\+cluster:/, 'redis:'));
+  } catch {
+    return 'Not a URL. Use redis://[user:password@]host[:port][/db], rediss://… for TLS, or redis+cluster://host1:port,host2:port';
+  }
+  if (!/^(redis|rediss):$/.test(u.protocol)) return 'The URL must start with redis://, rediss:// or redis+cluster://';
+  if (!u.hostname) return 'The URL needs a host';
+  return undefined;
+}
+
+export class StoreSession implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The URL last sent to the running server (to skip duplicate connects); memory only. */
+  private sent?: { url: string; keyPrefix: string };
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly client: () => LanguageClient | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    // Another window connected or disconnected: follow it.
+    this.disposables.push(
+      secrets.onDidChange((e) => {
+        if (e.key === SECRET_KEY) void this.syncFromSecret();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.syncFromSecret()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('tagscope.redis.keyPrefix') && this.sent) void this.syncFromSecret(true);
+      }),
+    );
+  }
+
+  private keyPrefix(): string {
+    return vscode.workspace.getConfiguration('tagscope').get<string>('redis.keyPrefix') || 'tagscope';
+  }
+
+  /** The server (re)started: it has no connection, so send the stored URL again. */
+  serverStarted(): void {
+    this.sent = undefined;
+    void this.syncFromSecret();
+  }
+
+  /** Connects with the stored URL when there is one and the workspace is trusted. */
+  async syncFromSecret(force = false): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const client = this.client();
+    if (!client?.isRunning()) return;
+    const url = await this.secrets.get(SECRET_KEY);
+    if (!url) {
+      if (this.sent) {
+        this.sent = undefined;
+        await client.sendRequest(DisconnectStoreRequest.type).catch(() => undefined);
+      }
+      return;
+    }
+    const keyPrefix = this.keyPrefix();
+    if (!force && this.sent && this.sent.url === url && this.sent.keyPrefix === keyPrefix) return;
+    const result = await this.send(url, keyPrefix);
+    if (!result.ok) this.log.warn(`Could not reconnect to the tag store: ${result.error ?? 'unknown error'}`);
+  }
+
+  private async send(url: string, keyPrefix: string): Promise<OperationResult> {
+    const client = this.client();
+    if (!client?.isRunning()) return { ok: false, error: 'The Tagscope language server is not running.' };
+    this.sent = { url, keyPrefix };
+    try {
+      const result = await client.sendRequest(ConnectStoreRequest.type, { url, keyPrefix });
+      if (!result.ok) this.sent = undefined;
+      return result;
+    } catch (e) {
+      this.sent = undefined;
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  /** Command: ask for the URL (masked), connect, and keep it in SecretStorage once it works. */
+  async connectInteractive(): Promise<OperationResult> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return { ok: false, error: 'untrusted workspace' };
+    }
+    const url = await vscode.window.showInputBox({
+      title: 'Tagscope: Connect to Redis',
+      prompt: `Redis URL of the tag store (key prefix "${this.keyPrefix()}", setting tagscope.redis.keyPrefix). Kept in VS Code's secret storage, never in settings.`,
+      placeHolder: 'redis://user:password@host:6379',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => validateRedisUrl(v),
+    });
+    if (url === undefined) return { ok: false, error: 'cancelled' };
+    const trimmed = url.trim();
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tagscope: connecting to Redis…' }, () => this.send(trimmed, this.keyPrefix()));
+    if (result.ok) {
+      await this.secrets.store(SECRET_KEY, trimmed);
+      void vscode.window.showInformationMessage('Tagscope: connected to the tag store. The URL is kept in secret storage; it reconnects automatically.');
+    } else {
+      const again = await vscode.window.showErrorMessage(`Tagscope: could not connect to Redis: ${result.error ?? 'unknown error'}`, 'Try Again');
+      if (again) return this.connectInteractive();
+    }
+    return result;
+  }
+
+  /** Command: forget the URL and drop the server's connection. */
+  async disconnect(): Promise<OperationResult> {
+    await this.secrets.delete(SECRET_KEY);
+    this.sent = undefined;
+    const client = this.client();
+    const result = client?.isRunning() ? await client.sendRequest(DisconnectStoreRequest.type).catch((e: Error) => ({ ok: false, error: e.message })) : { ok: true };
+    void vscode.window.showInformationMessage('Tagscope: disconnected from the tag store; the Redis URL was removed from secret storage.');
+    return result;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The packaged extension in a real VS Code: code-server 4.100.3 (VS Code 1.100.3, provisioned on
+ * demand into ~/.cache/tagscope-e2e and reused), the .vsix built by scripts/package.mjs installed
+ * with --install-extension, driven by playwright-core and Debian's Chromium. It checks what a
+ * user sees: the status item, the server's diagnostics in the Problems panel, the tag hover,
+ * connecting to Redis through the palette (masked input, URL only in SecretStorage), invalidating
+ * the tag under the cursor (asserted in Redis through @tagscope/handler's TagStore), the
+ * reconnect from SecretStorage after a server restart, and disconnecting.
+ *
+ * Needs /usr/bin/chromium, redis-server, ripgrep and libkrb5-dev (.ci/run installs them). A
+ * missing prerequisite fails the suite; it never skips. Screenshots: test/.artifacts/e2e/.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TagStore } from '@tagscope/handler';
+// @ts-expect-error -- plain .mjs helper shared with `npm start`
+import { ensureCodeServer, freePort, installExtension, makeProfile, root, startCodeServer } from '../../scripts/code-server.mjs';
+
+const CHROMIUM = process.env.TAGSCOPE_E2E_CHROMIUM || '/usr/bin/chromium';
+const WORKSPACE = join(root, 'test/e2e/workspace');
+const ARTIFACTS = join(root, 'test/.artifacts/e2e');
+const PASSWORD = `e2e-secret-${process.pid}-${Date.now().toString(36)}`;
+const KEY_PREFIX = `tagscope-e2e-${process.pid}-${Date.now().toString(36)}`;
+const STEP = 120_000;
+
+let base = '';
+let redis: ChildProcess | undefined;
+let redisUrl = '';
+let server: { url: string; pid: number; stop: () => Promise<void> } | undefined;
+let browser: BrowserContext | undefined;
+let page: Page;
+let dirs: { base: string; userData: string };
+let store: TagStore | undefined;
+const timings: Record<string, number> = {};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
+
+async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings[name] = Date.now() - t0;
+  }
+}
+
+async function startRedis(): Promise<string> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
+  redis = child;
+  let failed: Error | undefined;
+  child.on('error', (e) => (failed = e));
+  const url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (failed) throw new Error(`redis-server could not start (${failed.message}); install it: apt-get install redis-server`);
+    try {
+      const s = await TagStore.connect({ url, keyPrefix: KEY_PREFIX, timeoutMs: 500 });
+      store = s;
+      return url;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error('redis-server did not answer within 10 s');
+}
+
+/** Runs a command from the Command Palette (Control+Shift+P), picking the row with exactly this label. */
+async function runCommand(label: string) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+  await sleep(200);
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(name: string, expectText: string) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await sleep(200);
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-lines', { hasText: expectText }).first().waitFor();
+}
+
+const statusItem = () => page.locator('.statusbar-item', { hasText: 'Tagscope' }).first();
+
+async function waitForStatus(re: RegExp, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await statusItem().innerText().catch(() => '')).replace(/\s+/g, ' ');
+    if (re.test(text)) return text;
+    await sleep(250);
+  }
+  throw new Error(`status item never matched ${re}; last text: ${JSON.stringify(text)}`);
+}
+
+/** The extension's LogOutputChannel as written to the profile's log folder. */
+function tagscopeLog(): string {
+  const files = existsSync(join(dirs.userData, 'logs')) ? textFiles(join(dirs.userData, 'logs')).filter((f) => f.endsWith('tagscope.tagscope/Tagscope.log')) : [];
+  return files.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Every file under dir (for leak checks), skipping big binaries. */
+function textFiles(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) textFiles(p, out);
+    else if (e.isFile() && statSync(p).size < 5_000_000) out.push(p);
+  }
+  return out;
+}
+
+describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of readdirSync(ARTIFACTS)) if (f.endsWith('.png')) rmSync(join(ARTIFACTS, f));
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set TAGSCOPE_E2E_CHROMIUM)`);
+    redisUrl = await timed('redis', startRedis);
+    const codeServer: string = await timed('provision code-server', () => ensureCodeServer());
+    const vsix = join(ARTIFACTS, 'tagscope-e2e.vsix');
+    await timed('package vsix', () => execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
+    base = mkdtempSync(join(tmpdir(), 'tagscope-e2e-'));
+    dirs = makeProfile(join(base, 'profile'));
+    // The key prefix is a user setting of this throwaway profile, unique per run.
+    const settingsFile = join(dirs.userData, 'User/settings.json');
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, 'tagscope.redis.keyPrefix': KEY_PREFIX }, null, 2));
+    await timed('install vsix', () => installExtension(codeServer, dirs, vsix));
+    server = await timed('start code-server', () => startCodeServer(codeServer, dirs, { logFile: join(ARTIFACTS, 'code-server.log')}));
+    const chromeHome = join(base, 'chromium');
+    mkdirSync(chromeHome, { recursive: true });
+    browser = await chromium.launchPersistentContext(join(chromeHome, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      env: { ...process.env, HOME: chromeHome },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(30_000);
+    await timed('open workbench', async () => {
+      await page.goto(`${server!.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+      await page.locator('.monaco-workbench .explorer-folders-view').waitFor({ timeout: 60_000 });
+    });
+  }, 420_000);
+
+  afterAll(async () => {
+    if (page) await shot('zz-last');
+    if (dirs) writeFileSync(join(ARTIFACTS, 'Tagscope.log'), tagscopeLog());
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await store?.close().catch(() => undefined);
+    if (redis?.pid) {
+      try {
+        process.kill(redis.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    if (base) rmSync(base, { recursive: true, force: true });
+    writeFileSync(join(ARTIFACTS, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
+  }, 60_000);
+
+  it('activates on the next.config file and shows the status item', async () => {
+    await timed('status ready', async () => {
+      await statusItem().waitFor({ timeout: 60_000 });
+      const text = await waitForStatus(/Tagscope: 1 app · \d+ tags?/);
+      expect(text).toContain('Tagscope');
+    });
+    await shot('1-status');
+  }, STEP);
+
+  it('shows the server diagnostics in the Problems panel', async () => {
+    await timed('diagnostics', async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+      await page.keyboard.press('Control+Shift+M');
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      await rows.filter({ hasText: 'update-tag-outside-server-action' }).first().waitFor({ timeout: 60_000 });
+      await rows.filter({ hasText: 'undeclared-tag' }).first().waitFor({ timeout: 30_000 });
+      const all = (await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ');
+      expect(all).toContain('Route Handler');
+      expect(all).toMatch(/prodcuts/);
+      expect(all).toContain('tagscope');
+    });
+    await shot('2-problems');
+  }, STEP);
+
+  it('hovers a tag argument with its declarations and invalidations', async () => {
+    await timed('hover', async () => {
+      await openFile('products.ts', "cacheTag('products')");
+      const word = page.locator('.editor-instance .view-lines span', { hasText: /^'products'$/ }).first();
+      await word.waitFor();
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Cache tag' });
+      for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
+        // Moving within one word does not recompute a hover: move away, then back.
+        await page.mouse.move(700, 700);
+        await page.keyboard.press('Escape');
+        await sleep(300);
+        const b = (await word.boundingBox())!;
+        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+        await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
+      }
+      const text = (await hover.innerText()).replace(/\s+/g, ' ');
+      expect(text).toMatch(/Cache tag products/);
+      expect(text).toMatch(/Declared \(1\)/);
+      expect(text).toMatch(/Invalidated \(\d+\)/);
+      expect(text).toContain('actions.ts');
+    });
+    await shot('3-hover');
+  }, STEP);
+
+  it('connects to Redis from the palette; the URL goes to secret storage only', async () => {
+    await timed('connect', async () => {
+      await page.mouse.move(700, 700);
+      await runCommand('Tagscope: Connect to Redis…');
+      const box = page.locator('.quick-input-widget', { hasText: 'Connect to Redis' });
+      await box.waitFor();
+      const input = box.locator('input.input');
+      expect(await input.getAttribute('type')).toBe('password');
+      await input.fill(redisUrl);
+      await sleep(200);
+      await page.keyboard.press('Enter');
+      await page.locator('.notification-toast', { hasText: 'connected to the tag store' }).first().waitFor({ timeout: 30_000 });
+      await waitForStatus(/Redis/, 30_000);
+    });
+    await shot('4-connected');
+    // Never in settings, logs or any file of the profile (SecretStorage is encrypted at rest in
+    // code-server's state database), nor in any process's argv.
+    await sleep(1000);
+    const leaks = textFiles(dirs.base).filter((f) => readFileSync(f).includes(PASSWORD));
+    expect(leaks).toEqual([]);
+    const argv = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(PASSWORD) && !l.includes('redis-server'));
+    expect(argv).toEqual([]);
+  }, STEP);
+
+  it('invalidates the tag under the cursor (expire now) and Redis has it expired', async () => {
+    expect((await store!.get('products'))?.expired).toBeUndefined();
+    const before = Date.now();
+    await timed('invalidate tag', async () => {
+      await page.keyboard.press('Escape');
+      const word = page.locator('.editor-instance .view-lines span', { hasText: /^'products'$/ }).first();
+      const b = (await word.boundingBox())!;
+      await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      await runCommand('Tagscope: Invalidate Cache Tag…');
+      const modes = page.locator('.quick-input-widget', { hasText: "Invalidate 'products'" });
+      await modes.waitFor();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Expire now' }).first().click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: "Invalidate 'products'?" });
+      await dialog.waitFor();
+      await shot('5-confirm');
+      await dialog.locator('.monaco-button', { hasText: 'Invalidate' }).first().click();
+      await page.locator('.notification-toast', { hasText: "'products' expired now" }).first().waitFor({ timeout: 30_000 });
+    });
+    await shot('6-invalidated');
+    const state = await store!.get('products');
+    expect(state?.expired).toBeGreaterThanOrEqual(before - 5000);
+    expect(state!.expired!).toBeLessThanOrEqual(Date.now() + 1000);
+  }, STEP);
+
+  it('reconnects from secret storage after a server restart, then disconnects and forgets the URL', async () => {
+    const indexed = () => (tagscopeLog().match(/app\(s\),/g) ?? []).length;
+    const before = indexed();
+    expect(before).toBeGreaterThan(0);
+    await timed('restart + reconnect', async () => {
+      await runCommand('Tagscope: Restart Language Server');
+      // A new server indexes again and has no store until the client sends the stored URL.
+      for (let i = 0; i < 240 && indexed() <= before; i++) await sleep(250);
+      expect(indexed()).toBeGreaterThan(before);
+      await waitForStatus(/Tagscope: 1 app .*Redis/, 60_000);
+    });
+    expect(tagscopeLog()).not.toContain(PASSWORD);
+    await shot('7-restarted');
+    await timed('disconnect', async () => {
+      await runCommand('Tagscope: Disconnect from Redis and Forget the URL');
+      await page.locator('.notification-toast', { hasText: 'disconnected from the tag store' }).first().waitFor({ timeout: 30_000 });
+      await waitForStatus(/^(?!.*Redis).*Tagscope: 1 app/, 30_000);
+    });
+    await shot('8-disconnected');
+  }, STEP);
+});

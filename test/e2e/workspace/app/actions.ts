@@ -1,0 +1,7 @@
+'use server';
+
+import { updateTag } from 'next/cache';
+
+export async function saveProduct() {
+  updateTag('products');
+}

@@ -1,0 +1,8 @@
+import { cacheLife, cacheTag } from 'next/cache';
+
+export async function getProducts() {
+  'use cache';
+  cacheLife('hours');
+  cacheTag('products');
+  return [{ id: 1, name: 'Lamp' }];
+}
