@@ -151,61 +151,95 @@ export class Collector {
   /** Sites for one tag argument; a parameter of a wrapper becomes one site per caller argument. */
   private tagSites(arg: ts.Expression, expand = true): TagSite[] {
     const out: TagSite[] = [];
-    for (const e of expand ? this.expandThroughWrappers(arg, 0) : [arg]) {
-      const r = this.evaluator.tag(e);
-      out.push({ location: locationOf(e), values: r.values, renameTarget: r.literal ? locationOf(r.literal) : undefined });
+    for (const e of expand ? this.expandThroughWrappers(arg, 0, false) : [{ expr: arg, list: false }]) {
+      if (e.list) {
+        out.push(...this.elementSites(e.expr));
+        continue;
+      }
+      const r = this.evaluator.tag(e.expr);
+      out.push({ location: locationOf(e.expr), values: r.values, renameTarget: r.literal ? locationOf(r.literal) : undefined });
     }
     return out;
   }
 
   private listSites(expr: ts.Expression): TagSite[] {
-    const out: TagSite[] = [];
-    for (const e of this.expandThroughWrappers(expr, 0)) {
-      for (const el of this.evaluator.tagList(e)) out.push({ location: locationOf(el.node), values: el.values, renameTarget: el.literal ? locationOf(el.literal) : undefined });
-    }
-    return out;
+    return this.expandThroughWrappers(expr, 0, true).flatMap((e) => this.elementSites(e.expr));
   }
 
-  /** `function safeUpdateTag(tag) { updateTag(tag) }` → the arguments its callers pass. */
-  private expandThroughWrappers(arg: ts.Expression, depth: number): ts.Expression[] {
+  private elementSites(expr: ts.Expression): TagSite[] {
+    return this.evaluator.tagList(expr).map((el) => ({ location: locationOf(el.node), values: el.values, renameTarget: el.literal ? locationOf(el.literal) : undefined }));
+  }
+
+  /**
+   * `function safeUpdateTag(tag) { updateTag(tag) }` → the arguments its callers pass. Also
+   * `for (const t of Array.isArray(tags) ? tags : [tags]) updateTag(t)`: then each caller's
+   * argument is a tag or a list of tags (`list: true`).
+   */
+  private expandThroughWrappers(arg: ts.Expression, depth: number, list: boolean): Array<{ expr: ts.Expression; list: boolean }> {
+    const self = [{ expr: arg, list }];
     const e = strip(arg);
-    if (depth > 3 || !ts.isIdentifier(e)) return [arg];
+    if (depth > 3 || !ts.isIdentifier(e)) return self;
     const b = this.resolver.resolveIdentifier(e);
-    if (b?.kind !== 'local') return [arg];
+    if (b?.kind !== 'local') return self;
     let param: ts.ParameterDeclaration | undefined;
-    let path: string[] = [];
+    const path: string[] = [];
+    let asList = list;
     if (ts.isParameter(b.node)) param = b.node;
     else if (ts.isBindingElement(b.node)) {
       let n: ts.Node = b.node;
       while (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
         const pn = n.propertyName ?? n.name;
-        if (!ts.isIdentifier(pn)) return [arg];
+        if (!ts.isIdentifier(pn)) return self;
         path.unshift(pn.text);
         n = n.parent.parent;
       }
       if (ts.isParameter(n)) param = n;
+    } else if (ts.isVariableDeclaration(b.node) && ts.isForOfStatement(b.node.parent.parent)) {
+      param = iteratedParameter(b.node.parent.parent.expression, this.resolver);
+      asList = true;
     }
-    if (!param || param.dotDotDotToken) return [arg];
+    if (!param || param.dotDotDotToken) return self;
     const fn = param.parent;
-    if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return [arg];
+    if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return self;
     // A callback (`tags.map((t) => …)`) is not a wrapper.
-    if (ts.isCallExpression(fn.parent) && (fn.parent as ts.CallExpression).arguments.includes(fn as unknown as ts.Expression)) return [arg];
+    if (ts.isCallExpression(fn.parent) && (fn.parent as ts.CallExpression).arguments.includes(fn as unknown as ts.Expression)) return self;
     const callers = this.calls.callers(fn as FunctionNode);
-    if (callers.escapes || callers.calls.length === 0 || callers.calls.length > 24) return [arg];
+    if (callers.escapes || callers.calls.length === 0 || callers.calls.length > 24) return self;
     const idx = fn.parameters.indexOf(param);
-    const out: ts.Expression[] = [];
+    const out: Array<{ expr: ts.Expression; list: boolean }> = [];
     for (const c of callers.calls) {
       const a = c.arguments[idx];
       if (!a) continue;
-      if (path.length === 0) out.push(...this.expandThroughWrappers(a, depth + 1));
+      if (path.length === 0) out.push(...this.expandThroughWrappers(a, depth + 1, asList));
       else {
         const props = this.evaluator.property(a, path);
-        if (props.length === 0) return [arg];
-        for (const p of props) out.push(...this.expandThroughWrappers(p, depth + 1));
+        if (props.length === 0) return self;
+        for (const p of props) out.push(...this.expandThroughWrappers(p, depth + 1, asList));
       }
     }
-    return out.length ? out : [arg];
+    return out.length ? out : self;
   }
+}
+
+/** The parameter a for…of iterates: `p`, `[p].flat()`, `Array.isArray(p) ? p : [p]`, `[].concat(p)`. */
+function iteratedParameter(e: ts.Expression, resolver: Resolver): ts.ParameterDeclaration | undefined {
+  e = strip(e);
+  const asParam = (x: ts.Expression | undefined) => {
+    if (!x) return undefined;
+    x = strip(x);
+    if (ts.isArrayLiteralExpression(x) && x.elements.length === 1 && !ts.isSpreadElement(x.elements[0])) x = strip(x.elements[0]);
+    if (!ts.isIdentifier(x)) return undefined;
+    const b = resolver.resolveIdentifier(x);
+    return b?.kind === 'local' && ts.isParameter(b.node) ? b.node : undefined;
+  };
+  if (ts.isConditionalExpression(e)) {
+    const a = asParam(e.whenTrue);
+    return a && a === asParam(e.whenFalse) ? a : undefined;
+  }
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ['flat', 'concat'].includes(e.expression.name.text)) {
+    return asParam(e.expression.name.text === 'flat' ? e.expression.expression : e.arguments[0]);
+  }
+  return asParam(e);
 }
 
 function importedNames(sf: ts.SourceFile): Set<string> {

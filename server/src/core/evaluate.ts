@@ -33,7 +33,7 @@ export interface EvaluatedElement {
 
 /** Where an expression's value comes from: another expression, or a run-time hole (made lazily,
  * since reading its declared type may need the type checker). */
-type Source = { expr: ts.Expression; env: Env | undefined } | { hole: ts.Node; decl?: ts.Node };
+type Source = { expr: ts.Expression; env: Env | undefined; viaCaller?: boolean } | { hole: ts.Node; decl?: ts.Node } | { values: Val[] };
 
 const MAX_ALTERNATIVES = 32;
 const MAX_DEPTH = 6;
@@ -150,7 +150,14 @@ export class Evaluator {
     const src = this.sources(e, env, depth);
     if (src) {
       const out: Val[] = [];
-      for (const s of src) out.push(...('hole' in s ? [this.hole(s.hole, s.decl)] : this.str(s.expr, s.env, depth + 1)));
+      for (const s of src) {
+        if ('values' in s) out.push(...s.values);
+        else if ('hole' in s) out.push(this.hole(s.hole, s.decl));
+        // A non-string reached through a caller's argument says more about our view of the
+        // control flow (`Array.isArray(t) ? t : [t]`) than about the code: unknown, not invalid.
+        else if (s.viaCaller) out.push(...this.str(s.expr, s.env, depth + 1).map((v) => (v.nonString ? unknown('argument of a caller') : v)));
+        else out.push(...this.str(s.expr, s.env, depth + 1));
+      }
       return uniq(out);
     }
     return [this.hole(e)];
@@ -231,9 +238,9 @@ export class Evaluator {
       const isConst = (decl.parent.flags & ts.NodeFlags.Const) !== 0;
       // for (const t of TAGS)
       if (ts.isForOfStatement(decl.parent.parent)) {
+        // Each element is an alternative; unknown elements stay unknown alternatives.
         const items = this.list(decl.parent.parent.expression, env, depth + 1);
-        if (items.length && !items.some((i) => i.vals.some((v) => v.value.kind === 'unknown'))) return items.map((i) => ({ expr: i.node as ts.Expression, env: i.env }));
-        return [{ hole: use, decl: decl }];
+        return items.length ? [{ values: items.flatMap((i) => i.vals) }] : [{ hole: use, decl: decl }];
       }
       if (decl.initializer && (isConst || !hasAssignments(decl))) return [{ expr: decl.initializer, env: this.envForDecl(decl, env) }];
       return [{ hole: use, decl: decl }];
@@ -298,7 +305,7 @@ export class Evaluator {
       if (callers.calls.length > 0 && callers.calls.length <= 24 && !callers.escapes) {
         const out: Array<Source> = [];
         // The caller's own parameters stay unbound here; they are followed in turn if needed.
-        for (const c of callers.calls) out.push(...bind(c.arguments, undefined));
+        for (const c of callers.calls) out.push(...bind(c.arguments, undefined).map((x) => ('expr' in x ? { ...x, viaCaller: true } : x)));
         return out;
       }
     }
@@ -347,7 +354,7 @@ export class Evaluator {
       const src = this.sources(e, env, depth);
       if (!src) return [];
       const out: Array<{ expr: ts.Expression; env: Env | undefined }> = [];
-      for (const s of src) if (!('hole' in s)) out.push(...this.prop(s.expr, path, s.env, depth + 1));
+      for (const s of src) if ('expr' in s) out.push(...this.prop(s.expr, path, s.env, depth + 1));
       return out;
     }
     return [];
@@ -387,7 +394,7 @@ export class Evaluator {
     }
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const src = this.sources(e, env, depth);
-      if (src && src.length && src.every((s) => !('hole' in s))) return src.flatMap((s) => ('hole' in s ? [] : this.list(s.expr, s.env, depth + 1)));
+      if (src && src.length && src.every((s) => !('hole' in s))) return src.flatMap((s) => ('values' in s ? [{ node: e, vals: s.values, env }] : 'expr' in s ? this.list(s.expr, s.env, depth + 1) : []));
       if (src && src.length === 1 && 'hole' in src[0]) {
         const h = this.hole(src[0].hole, src[0].decl);
         const declValues = h.value;
