@@ -73,6 +73,7 @@ class NextInstance {
     }
   }
   async stop() {
+    stoppedLogs.push(this.log);
     const p = this.proc;
     this.proc = undefined;
     if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
@@ -95,6 +96,7 @@ class NextInstance {
   }
 }
 
+const stoppedLogs: string[] = [];
 let redis: OwnRedis;
 let A: NextInstance;
 let B: NextInstance;
@@ -263,5 +265,12 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
     const home = await B.page('/');
     expect(home).toMatchObject({ text: 'static:v8', cache: 'HIT' });
     expect(generations('B2').filter((l) => l.includes('products'))).toEqual([]);
+  });
+
+  it('no unhandled rejections or handler errors in either server log', () => {
+    for (const log of [A.log, B.log, ...stoppedLogs]) {
+      expect(log).not.toMatch(/unhandled/i);
+      expect(log).not.toMatch(/tagscope/i);
+    }
   });
 });
