@@ -94,10 +94,12 @@ export function makeProfile(base) {
   mkdirSync(base, { recursive: true });
   const dirs = { base, home: join(base, 'home'), xdg: join(base, 'xdg'), tmp: join(base, 'tmp'), userData: join(base, 'user-data'), extensions: join(base, 'extensions'), config: join(base, 'config.yaml') };
   for (const d of [dirs.home, dirs.xdg, dirs.tmp, join(dirs.userData, 'User'), dirs.extensions]) mkdirSync(d, { recursive: true });
-  writeFileSync(dirs.config, 'auth: none\ncert: false\n');
+  if (!existsSync(dirs.config)) writeFileSync(dirs.config, 'auth: none\ncert: false\n');
+  const userSettings = join(dirs.userData, 'User/settings.json');
+  if (existsSync(userSettings)) return dirs; // a reused profile (the playground) keeps its settings
   // Keep the workbench quiet and deterministic: no welcome page, no telemetry prompts, no trust dialog.
   writeFileSync(
-    join(dirs.userData, 'User/settings.json'),
+    userSettings,
     JSON.stringify(
       {
         'workbench.startupEditor': 'none',
