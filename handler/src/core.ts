@@ -116,6 +116,8 @@ export class Core {
     if (!core || core.closed) {
       core = new Core(o);
       map.set(id, core);
+    } else if (o.onMetric) {
+      core.metricHooks.add(o.onMetric); // a second handler on the same core keeps its own metrics hook
     }
     return core;
   }
@@ -145,9 +147,11 @@ export class Core {
   closed = false;
   readonly counters: Record<string, number> = {};
   private changeListeners = new Set<(tags: string[]) => void>();
+  readonly metricHooks = new Set<(ev: MetricEvent) => void>();
 
   constructor(readonly o: ResolvedOptions) {
     this.keys = new Keys(o.keyPrefix);
+    if (o.onMetric) this.metricHooks.add(o.onMetric);
     this.conn = new Conn(o);
     this.conn.on('up', () => this.onRecovered());
     this.conn.on('down', (reason: string) => this.emit({ type: 'breaker-open', reason }));
@@ -167,9 +171,9 @@ export class Core {
       const { error, ...rest } = ev;
       console.debug('[tagscope]', JSON.stringify(rest), error ? String((error as Error)?.message ?? error) : '');
     }
-    if (this.o.onMetric) {
+    for (const hook of this.metricHooks) {
       try {
-        this.o.onMetric(ev);
+        hook(ev);
       } catch {}
     }
   }

@@ -1,6 +1,6 @@
 export { createUseCacheHandler, type UseCacheHandler, type CacheEntry } from './use-cache';
 export { createIncrementalCacheHandler, type IncrementalCacheHandlerClass } from './incremental';
-export { TagStore, type TagStoreOptions } from './tag-store';
+export { TagStore, BUILT_IN_PROFILE_EXPIRE, type TagStoreOptions, type BuiltInProfile } from './tag-store';
 export type { TagState } from './core';
 export type { TagscopeOptions, MetricEvent } from './config';
 export { Keys, pathSoftTags, encodeHeaderSafe, DEFAULT_PREFIX } from './keys';

@@ -12,6 +12,18 @@ export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster'
   pollMs?: number;
 }
 
+/** `expire` (s) of Next 16's built-in cacheLife profiles (dist/server/config-shared.js). */
+export const BUILT_IN_PROFILE_EXPIRE = {
+  default: 0xfffffffe,
+  seconds: 60,
+  minutes: 3600,
+  hours: 86400,
+  days: 604800,
+  weeks: 2592000,
+  max: 31536000,
+} as const;
+export type BuiltInProfile = keyof typeof BUILT_IN_PROFILE_EXPIRE;
+
 function toState(tag: string, st: St | undefined): TagState {
   const out: TagState = { tag };
   if (st?.s !== undefined) out.stale = st.s;
@@ -69,8 +81,17 @@ export class TagStore {
     return st ? toState(tag, st) : undefined;
   }
 
-  /** Next's updateTags: without durations = expire now (updateTag); with {expire} (s) = stale now, expired at now + expire (revalidateTag with a profile). */
-  async invalidate(tags: string[], durations?: { expire?: number }): Promise<void> {
+  /**
+   * Next's updateTags: without durations = expire now (updateTag); with {expire} (s) = stale now,
+   * expired at now + expire (revalidateTag with a profile). A built-in profile name ('max', 'hours', …)
+   * is accepted for {expire} too.
+   */
+  async invalidate(tags: string[], durations?: { expire?: number } | BuiltInProfile): Promise<void> {
+    if (typeof durations === 'string') {
+      const expire = BUILT_IN_PROFILE_EXPIRE[durations];
+      if (expire === undefined) throw new Error(`tagscope: unknown cacheLife profile "${durations}" (built-ins: ${Object.keys(BUILT_IN_PROFILE_EXPIRE).join(', ')})`);
+      durations = { expire };
+    }
     await this.core.updateTags(tags, durations, true);
   }
 

@@ -182,7 +182,10 @@ async function runCase(h: H, c: Case, uniq: string, which: 'ours' | 'builtin') {
           })
         : bodyStream(step.value ?? 'v');
       const entry = { value, tags: step.tags.map(T), stale: 300, timestamp: ts, revalidate: step.revalidate ?? 900, expire: step.expire ?? 4294967294 };
-      if (step.raceUpdate) await h.updateTags(step.raceUpdate.map(T));
+      if (step.raceUpdate) {
+        await h.updateTags(step.raceUpdate.map(T));
+        await sleep(2);
+      }
       const pending = step.delaySet ? sleep(step.delaySet).then(() => entry) : Promise.resolve(entry);
       const setP = h.set(K(step.set), pending);
       if (!step.delaySet) await setP;

@@ -56,6 +56,13 @@ describe('TagStore', () => {
     expect(st!.expired! - st!.stale!).toBe(120_000);
   });
 
+  it("invalidate with a built-in profile name behaves like revalidateTag(tag, 'max'); unknown profiles throw", async () => {
+    await store.invalidate(['profiled'], 'max');
+    const st = await store.get('profiled');
+    expect(st!.expired! - st!.stale!).toBe(31536000_000);
+    await expect(store.invalidate(['profiled'], 'nope' as 'max')).rejects.toThrow(/unknown cacheLife profile/);
+  });
+
   it('invalidatePath writes the soft tags Next computes', async () => {
     await store.invalidatePath('/', undefined);
     await store.invalidatePath('/blog/[slug]', 'page');
