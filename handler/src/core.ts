@@ -130,6 +130,8 @@ export class Core {
   /** Round-trip time of the sample the offset came from (ms): the clock bound is rtt/2 + drift. */
   clockRtt = Infinity;
   clockMeasured = false;
+  private clockMeasuredAt = 0;
+  private adopted = false;
   readonly mirror = new Map<string, St>();
   private lastId: string | undefined;
   private initP: Promise<boolean> | undefined;
@@ -203,10 +205,14 @@ export class Core {
       const s = { rtt: t1 - t0, off: redisMs - (t0 + t1) / 2 };
       if (!best || s.rtt < best.rtt) best = s;
     }
-    if (best) {
+    // Keep the previous offset when the new samples are much noisier (GC pause, congested link),
+    // unless it has grown old enough for drift to matter more than noise.
+    const age = Date.now() - this.clockMeasuredAt;
+    if (best && (!this.clockMeasured || best.rtt <= this.clockRtt * 2 + 1 || age > this.o.clockRefreshMs * 10)) {
       this.offset = best.off;
       this.clockRtt = best.rtt;
       this.clockMeasured = true;
+      this.clockMeasuredAt = Date.now();
     }
   }
 
@@ -572,7 +578,8 @@ export class Core {
 
   /** Journals of processes that died during an outage (same url + prefix): adopt and replay them. */
   private adoptOrphanJournals(): void {
-    if (!this.journalFile || !this.o.journalDir) return;
+    if (!this.journalFile || !this.o.journalDir || this.adopted) return;
+    this.adopted = true;
     const dir = this.o.journalDir;
     const base = this.journalFile.slice(dir.length + 1).replace(/-\d+\.jsonl$/, '-');
     let files: string[] = [];
@@ -584,7 +591,7 @@ export class Core {
     for (const f of files) {
       const pid = Number(f.slice(base.length, -'.jsonl'.length));
       const full = join(dir, f);
-      if (pid !== process.pid && isAlive(pid)) continue;
+      if (pid === process.pid || isAlive(pid)) continue; // our own journal is already in memory
       try {
         const lines = readFileSync(full, 'utf8').split('\n').filter(Boolean);
         for (const line of lines) {
@@ -594,10 +601,8 @@ export class Core {
           } catch {}
         }
         this.applyOps(this.journal);
-        if (pid !== process.pid) {
-          appendFileSync(this.journalFile, lines.join('\n') + '\n');
-          unlinkSync(full);
-        }
+        appendFileSync(this.journalFile, lines.join('\n') + '\n');
+        unlinkSync(full);
       } catch {}
     }
   }
