@@ -72,6 +72,17 @@ describe('two processes sharing Redis', () => {
     expect(await B.call('incGet', { key: '/', ctx: { kind: 'APP_PAGE' } })).toBeNull();
   });
 
+  it('metrics: B reports the propagation lag of an invalidation from A, hits and misses', async () => {
+    await B.call('metrics');
+    await A.call('update', { tags: ['lag-tag'] });
+    await B.call('get', { key: 'nothing' });
+    const m = await B.call('metrics');
+    const lag = m.find((e: { type: string }) => e.type === 'lag');
+    expect(lag.ms).toBeGreaterThanOrEqual(0);
+    expect(lag.ms).toBeLessThan(5000);
+    expect(m.some((e: { type: string; reason?: string }) => e.type === 'miss' && e.reason === 'absent')).toBe(true);
+  });
+
   it('no unhandled rejections in either process', () => {
     expect(A.unhandled).toEqual([]);
     expect(B.unhandled).toEqual([]);
