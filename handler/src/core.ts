@@ -37,6 +37,7 @@ export interface Op {
 }
 
 const NEVER_MS = INFINITE_CACHE * 1000;
+const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
 /** Merge rule, identical in Lua below: stale keeps the latest, expired is last-writer-wins by issue time (as Next overwrites it). */
 export function mergeState(cur: St | undefined, op: Op): St {
@@ -139,6 +140,7 @@ export class Core {
   private inFlight: Promise<boolean> | undefined;
   private queued: Promise<boolean> | undefined;
   private latest: Promise<boolean> | undefined;
+  private latestOk = false;
   private lastSyncIssued = 0;
   private journal: Op[] = [];
   private journalFile: string | undefined;
@@ -244,6 +246,7 @@ export class Core {
     const issued = this.o.localClock();
     await this.fullResync();
     this.lastSyncIssued = issued;
+    this.latestOk = true;
     if (!this.initialized) {
       this.initialized = true;
       this.startTimers();
@@ -299,25 +302,30 @@ export class Core {
         if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'sync', error: err });
         return false;
       });
+      p.then((ok) => {
+        if (this.latest === outer) this.latestOk = ok;
+      });
       this.inFlight = p;
       p.finally(() => {
         if (this.inFlight === p) this.inFlight = undefined;
       });
       return p;
     };
-    let p: Promise<boolean>;
+    let outer: Promise<boolean>;
     if (this.inFlight) {
-      p = this.inFlight.then(run);
+      outer = this.inFlight.then(run);
     } else {
-      p = new Promise<boolean>((resolve) => process.nextTick(() => run().then(resolve)));
+      outer = new Promise<boolean>((resolve) => process.nextTick(() => run().then(resolve)));
     }
-    this.queued = p;
-    this.latest = p;
-    return p;
+    this.queued = outer;
+    this.latest = outer;
+    this.latestOk = false;
+    return outer;
   }
 
   /** A read waits at most this long for tag state (startup load, resync after a log gap); past it, it is a miss. */
   bounded(p: Promise<boolean>): Promise<boolean> {
+    if (p === RESOLVED_TRUE) return p;
     const ms = this.o.timeoutMs * 4;
     return new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), ms);
@@ -334,7 +342,7 @@ export class Core {
     if (!this.initialized) return this.ensureInit();
     if (this.latest && (this.queued || this.inFlight)) return this.latest;
     if (this.o.localClock() - this.lastSyncIssued > maxAgeMs) return this.requestSync();
-    return this.latest ?? Promise.resolve(true);
+    return this.latestOk ? RESOLVED_TRUE : Promise.resolve(false);
   }
 
   private async syncOnce(): Promise<boolean> {
