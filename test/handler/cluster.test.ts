@@ -2,7 +2,10 @@
  * Redis Cluster: a real 3-master cluster started by the test. Tag keys spread over slots; no
  * multi-key command crosses slots; full resync SCANs every master.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it as base, expect, beforeAll, afterAll } from 'vitest';
+
+// Generous per-test limit: these suites start servers and may share 2 cores with other suites.
+const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_000);
 import { execFile } from 'node:child_process';
 import { TagStore, Keys } from '@tagscope/handler';
 import { OwnCluster } from './cluster';

@@ -2,7 +2,10 @@
  * Ours across two handler instances in two processes sharing one Redis, including clock skew:
  * each worker has its own core, mirror and connection; one can run on a fake clock.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it as base, expect, beforeAll, afterAll } from 'vitest';
+
+// Generous per-test limit: these suites start servers and may share 2 cores with other suites.
+const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_000);
 import { Worker } from './worker';
 import { cleanupPrefix, randomPrefix, sleep, SHARED_REDIS } from './helpers';
 
