@@ -13,7 +13,7 @@ const results = new Map<string, LintJson>();
 
 beforeAll(() => {
   for (const f of fixtures) results.set(f, lintJson(join(FIXTURES, f)));
-}, 120_000);
+}, 300_000);
 
 function expectedKeys(fixture: string): string[] {
   const out: string[] = [];

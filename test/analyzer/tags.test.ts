@@ -3,9 +3,11 @@
 // (`// tag: x` or `// tags: x, y`), and whatever cannot be resolved is listed under
 // `unresolved` (lines marked `// unresolved`) and never alarmed.
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FIXTURES, flagLines, lintJson, markers, setDiff, tagsJson, type TagsJson } from './helpers';
 import { TAGS_BUGS } from './known-bugs';
+
+vi.setConfig({ testTimeout: 120_000 });
 
 const FIXTURE = 'tag-forms';
 const dir = join(FIXTURES, FIXTURE);
@@ -13,7 +15,7 @@ let inv: TagsJson;
 
 beforeAll(() => {
   inv = tagsJson(dir);
-}, 60_000);
+}, 120_000);
 
 function expectedKeys(): string[] {
   const out: string[] = [];
