@@ -3,15 +3,21 @@
 // only Redis connection. Store access needs a trusted workspace.
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { StatusNotification, StoreChangedNotification } from '../../server/src/protocol';
+import { StatusNotification, StoreChangedNotification, type ServerStatus } from '../../server/src/protocol';
 import { invalidatePath, invalidateTag, type InvalidationDeps } from './invalidate';
-import { createLanguageClient } from './languageClient';
+import { createLanguageClient, forwardSettingsChanges } from './languageClient';
 import { MENU_COMMAND, StatusItem } from './statusItem';
 import { StoreSession } from './store';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext) {
+/** What `vscode.extensions.getExtension('tagscope.tagscope').exports` offers other extensions and tests. */
+export interface TagscopeApi {
+  /** The language server's last status (index figures and store connection; never the URL). */
+  status(): ServerStatus | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<TagscopeApi> {
   const output = vscode.window.createOutputChannel('Tagscope', { log: true });
   const status = new StatusItem(() => vscode.workspace.isTrusted);
   const store = new StoreSession(context.secrets, () => client, output);
@@ -29,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext) {
     client.onNotification(StatusNotification.type, (s) => status.update(s)),
     client.onNotification(StoreChangedNotification.type, () => status.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => status.refresh()),
+    forwardSettingsChanges(() => client),
   );
 
   const deps: InvalidationDeps = {
@@ -76,6 +83,7 @@ export async function activate(context: vscode.ExtensionContext) {
     output.error(`The language server failed to start: ${(e as Error).message}`);
     status.setClientState('stopped');
   }
+  return { status: () => status.current };
 }
 
 export async function deactivate(): Promise<void> {

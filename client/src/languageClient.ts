@@ -1,7 +1,7 @@
 // The language client: starts dist/server.js over IPC, forwards the `tagscope` settings
-// (initializationOptions + workspace/didChangeConfiguration) and logs to one LogOutputChannel.
+// (initializationOptions, then workspace/didChangeConfiguration on changes) and logs to one LogOutputChannel.
 import * as vscode from 'vscode';
-import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 export const CLIENT_ID = 'tagscope';
 
@@ -23,7 +23,21 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     progressOnInitialization: true,
     initializationOptions: () => ({ settings: settingsSnapshot() }),
-    synchronize: { configurationSection: 'tagscope' },
+    // Settings changes are pushed by forwardSettingsChanges() below rather than through
+    // `synchronize.configurationSection`: that option also sends the whole section once right
+    // after `initialized`, which makes the server index the workspace twice at startup.
   };
   return new LanguageClient(CLIENT_ID, 'Tagscope', serverOptions, clientOptions);
+}
+
+/** Settings the server reads (trace.server is the client library's; keyPrefix is the store session's). */
+const SERVER_SETTINGS = ['tagscope.rules', 'tagscope.maxFiles', 'tagscope.maxFileSizeKb', 'tagscope.refreshIntervalMs'];
+
+/** Pushes `workspace/didChangeConfiguration` with the `tagscope` section when a server setting changes. */
+export function forwardSettingsChanges(client: () => LanguageClient | undefined): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!SERVER_SETTINGS.some((s) => e.affectsConfiguration(s))) return;
+    const c = client();
+    if (c?.isRunning()) void c.sendNotification(DidChangeConfigurationNotification.type, { settings: { tagscope: settingsSnapshot() } }).catch(() => undefined);
+  });
 }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { TagStore } from '@tagscope/handler';
+import { build } from 'esbuild';
 // @ts-expect-error -- plain .mjs helper shared with `npm start`
 import { ensureCodeServer, freePort, installExtension, makeProfile, root, startCodeServer } from '../../scripts/code-server.mjs';
 
@@ -104,6 +105,47 @@ async function waitForStatus(re: RegExp, timeout = 60_000) {
     await sleep(250);
   }
   throw new Error(`status item never matched ${re}; last text: ${JSON.stringify(text)}`);
+}
+
+/**
+ * Opens a second window whose extension host runs test/e2e/suite/extensionHost.ts against the
+ * packaged extension (unpacked as the development extension), VS Code's own web test mechanism.
+ */
+async function runExtensionHostSuite(): Promise<{ name: string; ok: boolean; ms: number; error?: string }[]> {
+  const dev = join(base, 'dev-extension');
+  rmSync(dev, { recursive: true, force: true });
+  execFileSync('unzip', ['-q', join(ARTIFACTS, 'tagscope-e2e.vsix'), 'extension/*', '-d', dev]);
+  const suite = join(base, 'suite/extensionHost.js');
+  await build({ entryPoints: [join(root, 'test/e2e/suite/extensionHost.ts')], outfile: suite, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
+  const resultsFile = join(base, 'profile/tmp/tagscope-ext-tests.json');
+  rmSync(resultsFile, { force: true });
+  const authority = new URL(server!.url).host;
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', `vscode-remote://${authority}${join(dev, 'extension')}`],
+    ['extensionTestsPath', `vscode-remote://${authority}${suite}`],
+  ]);
+  const second = await browser!.newPage();
+  const logs: string[] = [];
+  const t0 = Date.now();
+  let exit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((r) => (exit = r));
+  try {
+    await second.exposeFunction('codeAutomationExit', (code: number) => {
+      logs.push(`+${Date.now() - t0}ms exit ${code}`);
+      exit(code);
+    });
+    await second.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => logs.push(`+${Date.now() - t0}ms ${type}: ${(args ?? []).map(String).join(" ")}`));
+    await second.goto(`${server!.url}/?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(payload)}`);
+    const code = await Promise.race([exited, sleep(180_000).then(() => -1)]);
+    await second.screenshot({ path: join(ARTIFACTS, '9-extension-host.png') }).catch(() => undefined);
+    writeFileSync(join(ARTIFACTS, 'extension-host.log'), logs.join('\n') + '\n');
+    if (!existsSync(resultsFile)) throw new Error(`the extension-host suite wrote no results (exit code ${code}); log:\n${logs.join('\n').slice(-3000)}`);
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    if (code !== 0 && results.every((r: { ok: boolean }) => r.ok)) throw new Error(`the extension-host suite exited with ${code}; log:\n${logs.join('\n').slice(-3000)}`);
+    return results;
+  } finally {
+    await second.close().catch(() => undefined);
+  }
 }
 
 /** The extension's LogOutputChannel as written to the profile's log folder. */
@@ -271,7 +313,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     expect(state!.expired!).toBeLessThanOrEqual(Date.now() + 1000);
   }, STEP);
 
-  it('reconnects from secret storage after a server restart, then disconnects and forgets the URL', async () => {
+  it('reconnects from secret storage after a language server restart', async () => {
     const indexed = () => (tagscopeLog().match(/app\(s\),/g) ?? []).length;
     const before = indexed();
     expect(before).toBeGreaterThan(0);
@@ -284,6 +326,24 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     });
     expect(tagscopeLog()).not.toContain(PASSWORD);
     await shot('7-restarted');
+  }, STEP);
+
+  it('passes the extension-host suite in a second window (settings, hover/definition/references, reconnect, commands with arguments)', async () => {
+    const results = await timed('extension-host suite', () => runExtensionHostSuite());
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((f) => `${f.name}\n${f.error}`).join('\n\n')).toBe('');
+    expect(results.length).toBeGreaterThanOrEqual(7);
+    // Through the store, as a running Next instance sees it: stale now, expired after 'hours' (86400 s).
+    const catalog = await store!.get('catalog');
+    expect(catalog?.stale).toBeLessThanOrEqual(Date.now());
+    expect(catalog!.stale!).toBeGreaterThan(Date.now() - 120_000);
+    expect(catalog!.expired! - catalog!.stale!).toBeGreaterThan(86_000_000);
+    expect(catalog!.expired! - catalog!.stale!).toBeLessThan(86_800_000);
+    expect((await store!.get('_N_T_/layout'))?.expired).toBeGreaterThan(Date.now() - 120_000);
+  }, 240_000);
+
+  it('disconnects and forgets the URL', async () => {
+    await page.bringToFront();
     await timed('disconnect', async () => {
       await runCommand('Tagscope: Disconnect from Redis and Forget the URL');
       await page.locator('.notification-toast', { hasText: 'disconnected from the tag store' }).first().waitFor({ timeout: 30_000 });

@@ -1,7 +1,11 @@
 'use server';
 
-import { updateTag } from 'next/cache';
+import { revalidateTag, updateTag } from 'next/cache';
 
 export async function saveProduct() {
   updateTag('products');
+}
+
+export async function publishCatalog() {
+  revalidateTag('catalog', 'hours');
 }

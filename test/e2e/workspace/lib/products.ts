@@ -6,3 +6,10 @@ export async function getProducts() {
   cacheTag('products');
   return [{ id: 1, name: 'Lamp' }];
 }
+
+export async function getCatalog() {
+  'use cache';
+  cacheLife('days');
+  cacheTag('catalog');
+  return { updated: new Date().toISOString() };
+}
