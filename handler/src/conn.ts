@@ -7,8 +7,11 @@ import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import type { ResolvedOptions } from './config';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const redis = require('redis') as any;
+// Loaded on first use: `next build` (where the handlers stay off Redis) never pays for it.
+let redisLib: any;
+function lib(): any {
+  return (redisLib ??= require('redis'));
+}
 
 export class Unavailable extends Error {
   constructor(msg = 'tagscope: Redis unavailable') {
@@ -42,7 +45,10 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export type Arg = string | Buffer;
-const BUFFERS = { [redis.RESP_TYPES.BLOB_STRING]: Buffer };
+let buffersMapping: any;
+function BUFFERS(): any {
+  return (buffersMapping ??= { [lib().RESP_TYPES.BLOB_STRING]: Buffer });
+}
 
 export interface CmdOptions {
   buffers?: boolean;
@@ -50,7 +56,7 @@ export interface CmdOptions {
 }
 
 export class Conn extends EventEmitter {
-  private client: any;
+  private clientInstance: any;
   private started = false;
   private everUp = false;
   private ready = false;
@@ -64,22 +70,30 @@ export class Conn extends EventEmitter {
 
   constructor(private readonly o: ResolvedOptions) {
     super();
+  }
+
+  private get client(): any {
+    if (this.clientInstance) return this.clientInstance;
+    const o = this.o;
+    const redis = lib();
     const reconnectStrategy = (retries: number) => (this.closed ? false : Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 50));
     const socket = { connectTimeout: Math.max(o.timeoutMs * 4, 1000), reconnectStrategy, noDelay: true };
+    let client: any;
     if (o.cluster) {
-      this.client = redis.createCluster({
+      client = redis.createCluster({
         rootNodes: o.rootUrls.map((url) => ({ url })),
         defaults: { socket, disableOfflineQueue: true },
         RESP: 2,
         useReplicas: false,
       });
     } else {
-      this.client = redis.createClient({ url: o.rootUrls[0], RESP: 2, disableOfflineQueue: true, socket });
+      client = redis.createClient({ url: o.rootUrls[0], RESP: 2, disableOfflineQueue: true, socket });
     }
-    this.client.on('error', (err: unknown) => this.onTransportError(err));
-    this.client.on('ready', () => this.onReady());
-    this.client.on('end', () => this.markDown('end'));
-    if (!o.cluster) this.client.on('reconnecting', () => this.markDown('reconnecting'));
+    client.on('error', (err: unknown) => this.onTransportError(err));
+    client.on('ready', () => this.onReady());
+    client.on('end', () => this.markDown('end'));
+    if (!o.cluster) client.on('reconnecting', () => this.markDown('reconnecting'));
+    return (this.clientInstance = client);
   }
 
   get isUp(): boolean {
@@ -146,13 +160,13 @@ export class Conn extends EventEmitter {
     if (this.openUntil > Date.now()) throw new Unavailable('tagscope: circuit open');
     const ms = opts.timeout ?? this.o.timeoutMs;
     const options: any = { timeout: ms };
-    if (opts.buffers) options.typeMapping = BUFFERS;
+    if (opts.buffers) options.typeMapping = BUFFERS();
     try {
       const r = await withTimeout<T>(this.o.cluster ? this.client.sendCommand(key, false, args, options) : this.client.sendCommand(args, options), ms);
       this.failures = 0;
       return r as T;
     } catch (err) {
-      if (!(err instanceof redis.ErrorReply)) this.onCommandFailure(err);
+      if (!(err instanceof lib().ErrorReply)) this.onCommandFailure(err);
       throw err;
     }
   }
@@ -199,7 +213,7 @@ export class Conn extends EventEmitter {
     try {
       return await this.cmd<T>(keys[0], ['EVALSHA', sha, ...tail], opts);
     } catch (err) {
-      if (err instanceof redis.ErrorReply && String((err as Error).message).startsWith('NOSCRIPT')) {
+      if (err instanceof lib().ErrorReply && String((err as Error).message).startsWith('NOSCRIPT')) {
         return await this.cmd<T>(keys[0], ['EVAL', src, ...tail], opts);
       }
       throw err;
@@ -212,7 +226,7 @@ export class Conn extends EventEmitter {
     const mk = (c: any) => (args: Arg[], opts: CmdOptions = {}) => {
       const ms = opts.timeout ?? this.o.timeoutMs * 4;
       const options: any = { timeout: ms };
-      if (opts.buffers) options.typeMapping = BUFFERS;
+      if (opts.buffers) options.typeMapping = BUFFERS();
       return withTimeout(c.sendCommand(args, options), ms);
     };
     if (!this.o.cluster) return fn(mk(this.client));
@@ -244,7 +258,7 @@ export class Conn extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.started) this.client.destroy();
+      if (this.clientInstance) this.clientInstance.destroy();
     } catch {}
   }
 }
