@@ -36,6 +36,7 @@ let browser: BrowserContext | undefined;
 let page: Page;
 let dirs: { base: string; userData: string };
 let store: TagStore | undefined;
+let codeServerEntry = '';
 const timings: Record<string, number> = {};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -171,6 +172,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set TAGSCOPE_E2E_CHROMIUM)`);
     redisUrl = await timed('redis', startRedis);
     const codeServer: string = await timed('provision code-server', () => ensureCodeServer());
+    codeServerEntry = codeServer;
     const vsix = join(ARTIFACTS, 'tagscope-e2e.vsix');
     await timed('package vsix', () => execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
     base = mkdtempSync(join(tmpdir(), 'tagscope-e2e-'));
@@ -350,5 +352,40 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       await waitForStatus(/^(?!.*Redis).*Tagscope: 1 app/, 30_000);
     });
     await shot('8-disconnected');
+  }, STEP);
+  it('in an untrusted workspace (Restricted Mode): analysis on, store commands off', async () => {
+    // A second code-server with workspace trust on and a fresh profile: the folder opens untrusted.
+    const trustDirs = makeProfile(join(base, 'profile-untrusted'));
+    const settingsFile = join(trustDirs.userData, 'User/settings.json');
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }, null, 2));
+    installExtension(codeServerEntry, trustDirs, join(ARTIFACTS, 'tagscope-e2e.vsix'));
+    const untrusted = await startCodeServer(codeServerEntry, trustDirs, { workspaceTrust: true, logFile: join(ARTIFACTS, 'code-server-untrusted.log') });
+    const third = await browser!.newPage();
+    try {
+      await timed('restricted mode', async () => {
+        await third.goto(`${untrusted.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+        await third.locator('.monaco-workbench .explorer-folders-view').waitFor({ timeout: 60_000 });
+        await third.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+        await third.locator('.statusbar-item', { hasText: /Tagscope: 1 app · \d+ tags?/ }).first().waitFor({ timeout: 60_000 });
+        await third.keyboard.press('Control+Shift+M');
+        await third.locator('.markers-panel .monaco-list-row', { hasText: 'update-tag-outside-server-action' }).first().waitFor({ timeout: 60_000 });
+        // The palette offers the analysis commands but not the store ones.
+        await third.keyboard.press('Control+Shift+P');
+        const input = third.locator('.quick-input-widget input');
+        await input.waitFor();
+        await input.fill('>Tagscope:');
+        await third.locator('.quick-input-list .monaco-list-row', { hasText: 'Tagscope: Show Output' }).first().waitFor();
+        await sleep(300);
+        const labels = (await third.locator('.quick-input-list .monaco-list-row').allInnerTexts()).join(' | ');
+        expect(labels).toContain('Restart Language Server');
+        expect(labels).not.toContain('Connect to Redis');
+        expect(labels).not.toContain('Invalidate Cache Tag');
+        await third.screenshot({ path: join(ARTIFACTS, '10-restricted.png') });
+      });
+    } finally {
+      await third.close().catch(() => undefined);
+      await untrusted.stop();
+    }
   }, STEP);
 });
