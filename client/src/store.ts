@@ -1,26 +1,21 @@
-// The Redis URL: typed once, kept in SecretStorage (never in settings, argv, env or logs) and
-// handed to the language server, which holds the only connection (ConnectStoreRequest).
+// The Redis URL: typed once per workspace, kept in SecretStorage (never in settings, argv, env or
+// logs) and handed to the language server, which holds the only connection (ConnectStoreRequest).
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { validateRedisUrl } from './redisUrl';
 import { ConnectStoreRequest, DisconnectStoreRequest, type OperationResult } from '../../server/src/protocol';
 
-const SECRET_KEY = 'tagscope.redis.url';
+/**
+ * One URL per workspace (a window of project A must never auto-connect to project B's store and
+ * invalidate tags there): the secret key carries a hash of the workspace's identity.
+ */
+export function secretKey(): string {
+  const id = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'no-workspace';
+  return `tagscope.redis.url/${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
+}
 const UNTRUSTED = 'Tagscope: the tag store is off in untrusted workspaces. Trust this workspace to connect to Redis.';
 
-export function validateRedisUrl(value: string): string | undefined {
-  const v = value.trim();
-  if (!v) return 'Enter a Redis URL, e.g. redis://localhost:6379';
-  const first = v.split(',')[0];
-  let u: URL;
-  try {
-    u = new URL(first.replace(/^redis\+cluster:/, 'redis:'));
-  } catch {
-    return 'Not a URL. Use redis://[user:password@]host[:port][/db], rediss://… for TLS, or redis+cluster://host1:port,host2:port';
-  }
-  if (!/^(redis|rediss):$/.test(u.protocol)) return 'The URL must start with redis://, rediss:// or redis+cluster://';
-  if (!u.hostname) return 'The URL needs a host';
-  return undefined;
-}
 
 export class StoreSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -35,7 +30,7 @@ export class StoreSession implements vscode.Disposable {
     // Another window connected or disconnected: follow it.
     this.disposables.push(
       secrets.onDidChange((e) => {
-        if (e.key === SECRET_KEY) void this.syncFromSecret();
+        if (e.key === secretKey()) void this.syncFromSecret();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.syncFromSecret()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -59,7 +54,7 @@ export class StoreSession implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return;
     const client = this.client();
     if (!client?.isRunning()) return;
-    const url = await this.secrets.get(SECRET_KEY);
+    const url = await this.secrets.get(secretKey());
     if (!url) {
       if (this.sent) {
         this.sent = undefined;
@@ -105,8 +100,8 @@ export class StoreSession implements vscode.Disposable {
     const trimmed = url.trim();
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tagscope: connecting to Redis…' }, () => this.send(trimmed, this.keyPrefix()));
     if (result.ok) {
-      await this.secrets.store(SECRET_KEY, trimmed);
-      void vscode.window.showInformationMessage('Tagscope: connected to the tag store. The URL is kept in secret storage; it reconnects automatically.');
+      await this.secrets.store(secretKey(), trimmed);
+      void vscode.window.showInformationMessage('Tagscope: connected to the tag store. The URL is kept in secret storage; this workspace reconnects automatically.');
     } else {
       const again = await vscode.window.showErrorMessage(`Tagscope: could not connect to Redis: ${result.error ?? 'unknown error'}`, 'Try Again');
       if (again) return this.connectInteractive();
@@ -116,7 +111,7 @@ export class StoreSession implements vscode.Disposable {
 
   /** Command: forget the URL and drop the server's connection. */
   async disconnect(): Promise<OperationResult> {
-    await this.secrets.delete(SECRET_KEY);
+    await this.secrets.delete(secretKey());
     this.sent = undefined;
     const client = this.client();
     const result = client?.isRunning() ? await client.sendRequest(DisconnectStoreRequest.type).catch((e: Error) => ({ ok: false, error: e.message })) : { ok: true };
