@@ -273,8 +273,17 @@ export class AnalysisSession {
     const dirs = this.dirsOf(appRoot);
     const cfg = this.nextConfigOf(appRoot);
     const app: AppInfo = { root: appRoot, appDir: dirs.appDir, pagesDir: dirs.pagesDir, cacheLifeProfiles: cfg.profiles, profileExpire: cfg.profileExpire, cacheHandlers: cfg.handlers, configKnown: cfg.profilesKnown && cfg.handlersKnown };
+    // Matching rules see every app: with a shared store, one app invalidates what another caches.
+    let everywhere: FileFacts[] | undefined;
+    if (this.scan.appRoots.length > 1) {
+      everywhere = [];
+      for (const f of this.scan.sourceFiles) {
+        const facts = this.factsOf(f);
+        if (facts) everywhere.push(facts);
+      }
+    }
     const raw = runRules(
-      { files: allFacts, profiles: cfg.profiles, profilesKnown: cfg.profilesKnown, handlers: cfg.handlers, handlersKnown: cfg.handlersKnown, routes: this.routesOf(appRoot), hasAppDir: !!dirs.appDir },
+      { files: allFacts, everywhere, profiles: cfg.profiles, profilesKnown: cfg.profilesKnown, handlers: cfg.handlers, handlersKnown: cfg.handlersKnown, routes: this.routesOf(appRoot), hasAppDir: !!dirs.appDir },
       this.contexts,
       (file) => this.host.sourceFile(file),
     );

@@ -79,30 +79,37 @@ export class CallGraph {
     const result: CallersResult = { calls: [], escapes: false, truncated: false };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
-    const candidates = this.importers(owner, declFile);
+    if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result);
+    else this.collectFunctionCalls(id.name, id.decl, declFile, result);
+    return result;
+  }
+
+  /** Calls of a function by name, and — when it is put into a factory object — as that object's method. */
+  private collectFunctionCalls(name: string, decl: ts.Node, declFile: string, result: CallersResult): void {
+    const candidates = this.importers(name, declFile);
     if (candidates.length > MAX_CANDIDATE_FILES) {
-      result.truncated = true;
-      result.escapes = true;
-      return result;
+      result.truncated = result.escapes = true;
+      return;
     }
     for (const file of candidates) {
       const sf = this.host.sourceFile(file);
       if (!sf) continue;
       const visit = (n: ts.Node): void => {
-        if (ts.isIdentifier(n) && !isDeclarationName(n)) {
+        if (ts.isIdentifier(n) && !isDeclarationName(n) && !isPropertyName(n)) {
           const parent = n.parent;
           const calleeOf = ts.isCallExpression(parent) && parent.expression === n ? parent : undefined;
-          if (isMethod) {
-            if (ts.isPropertyAccessExpression(parent) && parent.name === n && n.text === id.name) {
-              const call = ts.isCallExpression(parent.parent) && parent.parent.expression === parent ? parent.parent : undefined;
-              if (call) result.calls.push(call);
-              else result.escapes = true;
-            }
-          } else if (n.text === id.name || calleeOf) {
+          if (n.text === name || calleeOf) {
             const b = this.resolver.resolveIdentifier(n);
-            if (b?.kind === 'local' && b.node === id.decl) {
+            if (b?.kind === 'local' && b.node === decl) {
               if (calleeOf) result.calls.push(calleeOf);
-              else if (!ts.isExportSpecifier(parent) && !ts.isImportSpecifier(parent)) result.escapes = true;
+              else if (ts.isExportSpecifier(parent) || ts.isImportSpecifier(parent)) {
+                /* a re-export or import is not a use */
+              } else {
+                // `const cache = { revalidate }` / `{ revalidate: revalidate }`: followed as cache.revalidate(…)
+                const placed = factoryPlacement(n);
+                if (placed) this.collectMethodCalls(placed.owner, placed.prop, file, result);
+                else result.escapes = true;
+              }
             }
           }
         }
@@ -110,8 +117,47 @@ export class CallGraph {
       };
       visit(sf);
     }
-    return result;
   }
+
+  /** Calls `<owner>….<prop>(…)` where owner is a top-level object holding the function. */
+  private collectMethodCalls(owner: string, prop: string, declFile: string, result: CallersResult): void {
+    this.onLookup?.(owner);
+    const candidates = this.importers(owner, declFile);
+    if (candidates.length > MAX_CANDIDATE_FILES) {
+      result.truncated = result.escapes = true;
+      return;
+    }
+    for (const file of candidates) {
+      const sf = this.host.sourceFile(file);
+      if (!sf) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isPropertyAccessExpression(n) && n.name.text === prop) {
+          const call = ts.isCallExpression(n.parent) && n.parent.expression === n ? n.parent : undefined;
+          if (call) result.calls.push(call);
+          else result.escapes = true; // read as a value: called from somewhere we can't see
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+  }
+}
+
+/** `x.name` or `{ name: … }`: a property name, not a reference to a variable. */
+function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isMethodDeclaration(p) && p.name === n);
+}
+
+/** A function reference stored in a top-level object literal: `{ revalidate }` or `{ run: revalidate }`. */
+function factoryPlacement(n: ts.Identifier): { owner: string; prop: string } | undefined {
+  const p = n.parent;
+  let prop: string | undefined;
+  if (ts.isShorthandPropertyAssignment(p)) prop = p.name.text;
+  else if (ts.isPropertyAssignment(p) && p.initializer === n && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) prop = p.name.text;
+  if (!prop || !ts.isObjectLiteralExpression(p.parent)) return undefined;
+  const owner = topLevelOwnerName(p);
+  return owner ? { owner, prop } : undefined;
 }
 
 function isDeclarationName(n: ts.Identifier): boolean {

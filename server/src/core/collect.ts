@@ -5,7 +5,7 @@ import { ts } from './ts';
 import { apiOfCallee, type ApiName } from './apis';
 import type { CallGraph, FunctionNode } from './callgraph';
 import { cacheDirective, directives } from './context';
-import { locationOf, type Evaluator } from './evaluate';
+import { locationOf, type Evaluator, type PropertyRef } from './evaluate';
 import type { Resolver } from './symbols';
 import type { Declaration, Invalidation, Location, TagSite, TagValue } from './types';
 
@@ -110,14 +110,14 @@ export class Collector {
         const opts = args[2];
         if (!opts) break;
         const entryId = 'call:' + locationKey(locationOf(call));
-        for (const tagsExpr of this.evaluator.property(opts, ['tags'])) for (const site of this.listSites(tagsExpr)) facts.declarations.push({ api: 'unstable_cache', site, entryId, profiles: [], call });
+        for (const site of this.optionTagSites(opts, ['tags'])) facts.declarations.push({ api: 'unstable_cache', site, entryId, profiles: [], call });
         break;
       }
       case 'fetch': {
         const init = args[1];
         if (!init) break;
         const entryId = 'call:' + locationKey(locationOf(call));
-        for (const tagsExpr of this.evaluator.property(init, ['next', 'tags'])) for (const site of this.listSites(tagsExpr)) facts.declarations.push({ api: 'fetch', site, entryId, profiles: [], call });
+        for (const site of this.optionTagSites(init, ['next', 'tags'])) facts.declarations.push({ api: 'fetch', site, entryId, profiles: [], call });
         break;
       }
       case 'revalidateTag':
@@ -153,7 +153,7 @@ export class Collector {
     const out: TagSite[] = [];
     for (const e of expand ? this.expandThroughWrappers(arg, 0, false) : [{ expr: arg, list: false }]) {
       if (e.list) {
-        out.push(...this.elementSites(e.expr));
+        out.push(...this.elementSites(e.expr, e.expr));
         continue;
       }
       const r = this.evaluator.tag(e.expr);
@@ -163,11 +163,24 @@ export class Collector {
   }
 
   private listSites(expr: ts.Expression): TagSite[] {
-    return this.expandThroughWrappers(expr, 0, true).flatMap((e) => this.elementSites(e.expr));
+    return this.expandThroughWrappers(expr, 0, true).flatMap((e) => this.elementSites(e.expr, e.expr));
   }
 
-  private elementSites(expr: ts.Expression): TagSite[] {
-    return this.evaluator.tagList(expr).map((el) => ({ location: locationOf(el.node), values: el.values, renameTarget: el.literal ? locationOf(el.literal) : undefined }));
+  /** Tags in an options object (`{ tags }`, `{ next: { tags } }`), the object possibly passed through a wrapper. */
+  private optionTagSites(options: ts.Expression, path: string[]): TagSite[] {
+    return this.expandThroughWrappers(options, 0, false).flatMap((o) => this.evaluator.property(o.expr, path).flatMap((ref) => this.elementSites(ref, o.expr)));
+  }
+
+  /**
+   * One site per element of a tag list. An element written at the use (inside `anchor`, or in
+   * the same function) is its own site; one that comes from elsewhere (a constant array, a
+   * helper's options) is placed at the expression that uses it, so two uses stay two sites.
+   */
+  private elementSites(list: ts.Expression | PropertyRef, anchor: ts.Expression): TagSite[] {
+    const home = enclosingFunctionOf(anchor);
+    const local = (n: ts.Node) =>
+      n.getSourceFile() === anchor.getSourceFile() && ((n.getStart() >= anchor.getStart() && n.getEnd() <= anchor.getEnd()) || (home !== undefined && enclosingFunctionOf(n) === home));
+    return this.evaluator.tagList(list).map((el) => ({ location: locationOf(local(el.node) ? el.node : anchor), values: el.values, renameTarget: el.literal ? locationOf(el.literal) : undefined }));
   }
 
   /**
@@ -214,7 +227,7 @@ export class Collector {
       else {
         const props = this.evaluator.property(a, path);
         if (props.length === 0) return self;
-        for (const p of props) out.push(...this.expandThroughWrappers(p, depth + 1, asList));
+        for (const p of props) out.push(...this.expandThroughWrappers(p.expr, depth + 1, asList));
       }
     }
     return out.length ? out : self;
@@ -240,6 +253,11 @@ function iteratedParameter(e: ts.Expression, resolver: Resolver): ts.ParameterDe
     return asParam(e.expression.name.text === 'flat' ? e.expression.expression : e.arguments[0]);
   }
   return asParam(e);
+}
+
+function enclosingFunctionOf(n: ts.Node): ts.Node | undefined {
+  for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p)) return p;
+  return undefined;
 }
 
 function importedNames(sf: ts.SourceFile): Set<string> {

@@ -24,6 +24,12 @@ interface Val {
   nonString?: boolean;
 }
 
+/** An expression found inside an object, with the bindings it must be evaluated under (opaque). */
+export interface PropertyRef {
+  expr: ts.Expression;
+  env: unknown;
+}
+
 export interface EvaluatedElement {
   node: ts.Node;
   values: TagValue[];
@@ -84,16 +90,17 @@ export class Evaluator {
   }
 
   /** Evaluates an expression that yields a list of tags (`tags: [...]`, `...tags`, a const array). */
-  tagList(expr: ts.Expression): EvaluatedElement[] {
-    return this.list(expr, undefined, 0).map((el) => {
+  tagList(expr: ts.Expression | PropertyRef): EvaluatedElement[] {
+    const [e, env] = 'expr' in expr ? [expr.expr, expr.env as Env | undefined] : [expr, undefined];
+    return this.list(e, env, 0).map((el) => {
       const lit = el.vals.length > 0 && el.vals.every((v) => v.literal === el.vals[0].literal) ? el.vals[0].literal : undefined;
       return { node: el.node, values: el.vals.map(finalValue), literal: lit };
     });
   }
 
   /** A property of an options object (`{ next: { tags } }`, `{ tags }`), followed through spreads and helpers. */
-  property(expr: ts.Expression, path: string[]): ts.Expression[] {
-    return this.prop(expr, path, undefined, 0).map((r) => r.expr);
+  property(expr: ts.Expression, path: string[]): PropertyRef[] {
+    return this.prop(expr, path, undefined, 0);
   }
 
   // ---- strings -------------------------------------------------------------------------

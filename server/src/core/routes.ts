@@ -130,7 +130,10 @@ export function checkRevalidatePath(path: TagValue, type: string | undefined, ro
   return { ok: false, reason: 'no-route', suggestion: path.kind === 'static' ? nearest(path.value, routes.filter((r) => r.segments.every((s) => s.kind === 'static')).map((r) => '/' + r.segments.map((s) => (s as { text: string }).text).join('/'))) : undefined };
 }
 
+/** A URL (no type) reaches only folders that render a page or answer as a route handler:
+ * Next's `_N_T_<pathname>` soft tag is carried by those, never by a layout-only folder. */
 function urlMatches(path: TagValue, r: Route): boolean {
+  if (!r.hasPage && !r.hasRoute) return false;
   r.urls ??= routeUrlValue(r);
   return r.urls.some((u) => tagsIntersect(path, u));
 }

@@ -18,6 +18,8 @@ export interface RawDiagnostic {
 
 export interface AppFacts {
   files: FileFacts[];
+  /** Facts of every app in the workspace: one app may invalidate what another declares (a shared store). */
+  everywhere?: FileFacts[];
   profiles: string[];
   profilesKnown: boolean;
   handlers: string[];
@@ -170,10 +172,12 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   }
 
   // ---- matching invalidations to declarations ------------------------------------------
-  const declValues = declarations.flatMap((d) => d.site.values.filter(isString).map((v) => ({ v, d })));
+  const everywhere = facts.everywhere ?? facts.files;
+  const allDeclarations = everywhere.flatMap((f) => f.declarations);
+  const declValues = allDeclarations.flatMap((d) => d.site.values.filter(isString).map((v) => ({ v, d })));
   const declaredStatics = new Set(declValues.flatMap((x) => (x.v.kind === 'static' ? [x.v.value] : [])));
   const declMatcher = new TagMatcher(declValues.map((x) => ({ value: x.v, item: x })));
-  const anyUnknownDecl = declarations.some((d) => d.site.values.some((v) => v.kind === 'unknown'));
+  const anyUnknownDecl = allDeclarations.some((d) => d.site.values.some((v) => v.kind === 'unknown'));
   const tagInvalidations = invalidations.filter((i) => i.api !== 'revalidatePath');
   if (!anyUnknownDecl) {
     for (const inv of tagInvalidations) {
@@ -201,9 +205,10 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   }
 
   // ---- unused declarations --------------------------------------------------------------
-  const anyUnknownInvalidation = tagInvalidations.some((i) => i.site.values.some((v) => v.kind === 'unknown'));
+  const allTagInvalidations = everywhere.flatMap((f) => f.invalidations).filter((i) => i.api !== 'revalidatePath');
+  const anyUnknownInvalidation = allTagInvalidations.some((i) => i.site.values.some((v) => v.kind === 'unknown'));
   if (!anyUnknownInvalidation) {
-    const invMatcher = new TagMatcher(tagInvalidations.flatMap((i) => i.site.values.filter(isString).map((value) => ({ value, item: true }))));
+    const invMatcher = new TagMatcher(allTagInvalidations.flatMap((i) => i.site.values.filter(isString).map((value) => ({ value, item: true }))));
     const used = (v: TagValue) => invMatcher.has(v);
     const byEntry = new Map<string, Declaration[]>();
     for (const d of declarations) byEntry.set(d.entryId, [...(byEntry.get(d.entryId) ?? []), d]);

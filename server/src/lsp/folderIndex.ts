@@ -77,11 +77,11 @@ export class FolderIndex {
     const byKey = new Map<string, Site>();
     for (const r of this.results.values()) {
       for (const d of r.declarations) {
-        const k = 'd' + locationKey(d.site.location);
+        const k = 'd' + locationKey(d.site.location) + JSON.stringify(d.site.values);
         if (!byKey.has(k)) byKey.set(k, { role: 'declaration', api: d.api, location: d.site.location, values: d.site.values, renameTarget: d.site.renameTarget, profiles: d.profiles, appRoot: r.app.root });
       }
       for (const i of r.invalidations) {
-        const k = 'i' + locationKey(i.site.location);
+        const k = 'i' + locationKey(i.site.location) + JSON.stringify(i.site.values);
         if (!byKey.has(k)) byKey.set(k, { role: 'invalidation', api: i.api, location: i.site.location, values: i.site.values, renameTarget: i.site.renameTarget, profiles: [], appRoot: r.app.root });
       }
     }
