@@ -8,13 +8,21 @@ import { describe, it as base, expect, beforeAll, afterAll } from 'vitest';
 // Generous per-test limit: these suites start servers and may share 2 cores with other suites.
 const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_000);
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, OwnRedis, randomPrefix, redisCli, sleep } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
-const APP = join(ROOT, 'test', 'apps', 'two-instance');
+const APP_SRC = join(ROOT, 'test', 'apps', 'two-instance');
+// Each run builds its own copy (under the git-ignored test/.artifacts), so concurrent runs never
+// share a .next directory and the build never rewrites tracked files (next-env.d.ts, tsconfig.json).
+mkdirSync(join(ROOT, 'test', '.artifacts', 'handler-next'), { recursive: true });
+const APP = mkdtempSync(join(ROOT, 'test', '.artifacts', 'handler-next', 'run-'));
+cpSync(APP_SRC, APP, { recursive: true, filter: (src) => !src.includes(`${APP_SRC}/.next`) });
+const HANDLER_SNAPSHOT = join(APP, '.handler');
+cpSync(join(ROOT, 'handler', 'dist'), join(HANDLER_SNAPSHOT, 'dist'), { recursive: true });
+cpSync(join(ROOT, 'handler', 'package.json'), join(HANDLER_SNAPSHOT, 'package.json'));
 const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 
 const work = mkdtempSync(join(tmpdir(), 'tagscope-next-'));
@@ -60,6 +68,7 @@ class NextInstance {
         TAGSCOPE_TEST_DB: DB,
         TAGSCOPE_TEST_GENLOG: GENLOG,
         TAGSCOPE_INSTANCE: this.name,
+        TAGSCOPE_TEST_HANDLER_DIR: HANDLER_SNAPSHOT,
       },
     });
     this.proc.stdout!.on('data', (d) => (this.log += d));
@@ -123,7 +132,7 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
       execFile(
         process.execPath,
         [NEXT_BIN, 'build'],
-        { cwd: APP, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TAGSCOPE_TEST_DB: DB, NODE_ENV: 'production' }, maxBuffer: 64 * 1024 * 1024 },
+        { cwd: APP, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TAGSCOPE_TEST_DB: DB, NODE_ENV: 'production', TAGSCOPE_TEST_HANDLER_DIR: HANDLER_SNAPSHOT }, maxBuffer: 64 * 1024 * 1024 },
         (err, stdout, stderr) => (err ? reject(new Error(`next build failed:\n${stdout}\n${stderr}`)) : resolve()),
       );
     });
@@ -139,6 +148,7 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
     await Promise.all([A?.stop(), B?.stop()]);
     await redis?.destroy();
     rmSync(work, { recursive: true, force: true });
+    rmSync(APP, { recursive: true, force: true });
   });
 
   const action = (inst: NextInstance) =>
