@@ -31,7 +31,11 @@ try {
   await Promise.all([
     build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: join(stage, 'dist/extension.js'), external: ['vscode'] }),
     build({ ...common, entryPoints: ['server/src/server.ts'], outfile: join(stage, 'dist/server.js') }),
+    // The panel webview (as scripts/build.mjs builds it): browser bundle, stylesheet, codicon font.
+    build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['client/src/webview/panel.ts'], outfile: join(stage, 'dist/webview/panel.js') }),
   ]);
+  copyFileSync(join(root, 'client/src/webview/panel.css'), join(stage, 'dist/webview/panel.css'));
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(stage, 'dist/webview', f));
   for (const f of ['package.json', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media/icon.png']) {
     mkdirSync(dirname(join(stage, f)), { recursive: true });
     copyFileSync(join(root, f), join(stage, f));

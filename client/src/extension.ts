@@ -8,6 +8,7 @@ import { invalidatePath, invalidateTag, type InvalidationDeps } from './invalida
 import { createLanguageClient, forwardSettingsChanges } from './languageClient';
 import { MENU_COMMAND, StatusItem } from './statusItem';
 import { StoreSession } from './store';
+import { registerTagPanel, TagPanel } from './panel/tagPanel';
 
 let client: LanguageClient | undefined;
 
@@ -32,9 +33,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tagsco
       } else if (e.newState === State.Stopped) status.setClientState('stopped');
       else status.setClientState('starting');
     }),
-    client.onNotification(StatusNotification.type, (s) => status.update(s)),
-    client.onNotification(StoreChangedNotification.type, () => status.refresh()),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => status.refresh()),
+    client.onNotification(StatusNotification.type, (s) => {
+      status.update(s);
+      // A status follows every re-index and every applied edit: the inventory may have changed.
+      TagPanel.notify(s.state === 'ready');
+    }),
+    client.onNotification(StoreChangedNotification.type, () => {
+      status.refresh();
+      TagPanel.notify();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      status.refresh();
+      TagPanel.notify();
+    }),
     forwardSettingsChanges(() => client),
   );
 
@@ -50,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tagsco
   register('tagscope.invalidateTag', (tag?: unknown, options?: unknown) => invalidateTag(deps, tag, options));
   register('tagscope.invalidatePath', (path?: unknown, type?: unknown) => invalidatePath(deps, path, type));
   register('tagscope.showOutput', () => output.show(true));
+  registerTagPanel(context, { client: () => client, storeStatus: () => status.current?.store ?? { state: 'disconnected' }, log: output });
   register('tagscope.restartServer', async () => {
     output.info('Restarting the language server…');
     if (!client) return;
@@ -69,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tagsco
             ]
           : [{ label: '$(plug) Connect to Redis…', command: 'tagscope.connectRedis' }]
         : []),
+      { label: '$(table) Open Cache Tags Panel', command: 'tagscope.openPanel' },
       { label: '$(output) Show Output', command: 'tagscope.showOutput' },
       { label: '$(refresh) Restart Language Server', command: 'tagscope.restartServer' },
     ];

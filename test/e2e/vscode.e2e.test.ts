@@ -315,6 +315,27 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     expect(state!.expired!).toBeLessThanOrEqual(Date.now() + 1000);
   }, STEP);
 
+  it('opens the live tag panel: code and store state per tag, and invalidates from it', async () => {
+    await timed('panel', async () => {
+      await runCommand('Tagscope: Open Cache Tags Panel');
+      const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const row = (tag: string) => wv.locator('.row', { has: wv.locator('.tagtext', { hasText: new RegExp(`^${tag}$`) }) });
+      await row('products').locator('.badge').filter({ hasText: 'expired' }).waitFor({ timeout: 30_000 });
+      await row('catalog').waitFor();
+      await wv.locator('.banner', { hasText: 'Connected' }).waitFor();
+      await shot('6b-panel');
+      expect((await store!.get('prodcuts'))?.expired).toBeUndefined();
+      await wv.locator('button[aria-label="Expire prodcuts now"]').click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: "Expire 'prodcuts' now" });
+      await dialog.waitFor();
+      await dialog.locator('.monaco-button', { hasText: 'Invalidate' }).first().click();
+      await row('prodcuts').locator('.badge').filter({ hasText: 'expired' }).waitFor({ timeout: 30_000 });
+      await shot('6c-panel-invalidated');
+    });
+    expect((await store!.get('prodcuts'))?.expired).toBeLessThanOrEqual(Date.now());
+    await runCommand('View: Close All Editors');
+  }, STEP);
+
   it('reconnects from secret storage after a language server restart', async () => {
     const indexed = () => (tagscopeLog().match(/app\(s\),/g) ?? []).length;
     const before = indexed();
