@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const CLI = join(ROOT, 'dist/cli.js');
+/** The built CLI; TAGSCOPE_CLI points the tests at another build (e.g. of a given commit). */
+export const CLI = process.env.TAGSCOPE_CLI ? resolve(process.env.TAGSCOPE_CLI) : join(ROOT, 'dist/cli.js');
 export const FIXTURES = join(ROOT, 'test/fixtures');
 
 export interface CliResult {

@@ -1,8 +1,8 @@
 // Analyzer defects the fixtures expose, reported to the analyzer owner. Each entry is one
 // difference between what a fixture marks as correct and what `tagscope` reports today.
-// The fixture tests ignore exactly these differences (everything else stays strict) and a
-// separate test checks that each still reproduces: when a fix lands, that test fails and the
-// entry must be deleted here, so the list never outlives the bug.
+// The fixture tests tolerate exactly these differences (everything else stays strict), so a
+// fix can land in server/src without waiting for this file. A separate test prints every entry
+// that no longer reproduces: delete those entries (then the fixed behaviour is enforced).
 export interface KnownBug {
   /** `<fixture> <file>:<line> <rule id or tag>` as the fixture tests print differences. */
   key: string;
@@ -64,3 +64,10 @@ export const TAGS_BUGS: KnownBug[] = [
   { key: 'tag-forms src/lib/cache-options.ts:13 carts', kind: 'extra', why: HELPER_FETCH_OPTIONS },
   { key: 'tag-forms src/lib/cache-options.ts:13 customers', kind: 'extra', why: HELPER_FETCH_OPTIONS },
 ];
+
+/** Entries of `bugs` whose difference is no longer present: fixed, to be deleted from this file. */
+export function staleEntries(bugs: KnownBug[], missing: string[], extra: string[]): KnownBug[] {
+  const m = new Set(missing);
+  const x = new Set(extra);
+  return bugs.filter((b) => !(b.kind === 'missing' ? m.has(b.key) : x.has(b.key)));
+}
