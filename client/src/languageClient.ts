@@ -31,7 +31,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
 }
 
 /** Settings the server reads (trace.server is the client library's; keyPrefix is the store session's). */
-const SERVER_SETTINGS = ['tagscope.rules', 'tagscope.maxFiles', 'tagscope.maxFileSizeKb', 'tagscope.refreshIntervalMs'];
+const SERVER_SETTINGS = ['tagscope.rules', 'tagscope.maxFiles', 'tagscope.maxFileSizeKb'];
 
 /** Pushes `workspace/didChangeConfiguration` with the `tagscope` section when a server setting changes. */
 export function forwardSettingsChanges(client: () => LanguageClient | undefined): vscode.Disposable {

@@ -217,6 +217,28 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     writeFileSync(join(ARTIFACTS, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
   }, 60_000);
 
+  it('packages a VSIX with the bundles only (no node_modules)', () => {
+    const listing = execFileSync('unzip', ['-Z1', join(ARTIFACTS, 'tagscope-e2e.vsix')], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    expect(listing).toEqual(
+      [
+        '[Content_Types].xml',
+        'extension.vsixmanifest',
+        'extension/LICENSE.txt',
+        'extension/changelog.md',
+        'extension/dist/extension.js',
+        'extension/dist/server.js',
+        'extension/dist/webview/codicon.css',
+        'extension/dist/webview/codicon.ttf',
+        'extension/dist/webview/panel.css',
+        'extension/dist/webview/panel.js',
+        'extension/media/icon.png',
+        'extension/package.json',
+        'extension/readme.md',
+      ].sort(),
+    );
+    expect(statSync(join(ARTIFACTS, 'tagscope-e2e.vsix')).size).toBeLessThan(10 * 1024 * 1024);
+  });
+
   it('activates on the next.config file and shows the status item', async () => {
     await timed('status ready', async () => {
       await statusItem().waitFor({ timeout: 60_000 });
