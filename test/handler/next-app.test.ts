@@ -206,6 +206,22 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
     expect(dyn.text).toBe('dynamic:v4|remote:v4');
   });
 
+  it('unstable_cache (incremental FETCH entries): shared through Redis; revalidateTag on A → B at most one stale, then fresh', async () => {
+    const a = await A.page('/uc');
+    expect(a).toMatchObject({ status: 200, text: 'uc:v4' });
+    const genB = generations('B').filter((l) => l.endsWith(' uc')).length;
+    expect((await B.page('/uc')).text).toBe('uc:v4');
+    expect(generations('B').filter((l) => l.endsWith(' uc')).length).toBe(genB); // B reused A's entry
+    setDb('uc-new', 'i2');
+    expect(await A.post('/api/revalidate?tag=uc')).toBe(200);
+    await sleep(500); // the route handler applies it in waitUntil, after responding
+    const first = await B.page('/uc');
+    expect(['uc:v4', 'uc:uc-new']).toContain(first.text); // at most this one is stale
+    await sleep(300);
+    expect((await B.page('/uc')).text).toBe('uc:uc-new');
+    setDb('v4', 'i2');
+  });
+
   it('updateTag in a route handler errors and changes nothing', async () => {
     const before = await redisCli(redis.port, 'GET', `${prefix}:t:products`);
     setDb('v5');
