@@ -14,6 +14,26 @@ export interface KnownBug {
 /** Differences in `tagscope lint` output (fixtures.test.ts). */
 export const LINT_BUGS: KnownBug[] = [
   {
+    key: 'contexts app/api/auth/route.ts:6 update-tag-outside-server-action',
+    kind: 'missing',
+    why: 'context.ts exportedName(): a handler exported as `export { handler as GET, handler as POST }` is not recognised as a Route Handler, so updateTag in it is not flagged',
+  },
+  {
+    key: 'matching app/actions.ts:57 dynamic-tag-mismatch',
+    kind: 'extra',
+    why: 'tagValue.ts holesMismatch(): `org-${organizationId}` vs declared `org-${orgId}` is an abbreviation of the same entity, not a clearly different identity',
+  },
+  {
+    key: 'matching app/actions.ts:58 dynamic-tag-mismatch',
+    kind: 'extra',
+    why: "tagValue.ts normaliseKey(): 'uid' is not mapped to 'id' (uuid/pk/identifier are), so `user-settings-${userId}` vs `user-settings-${uid}` is called a mismatch",
+  },
+  {
+    key: 'matching app/actions.ts:59 undeclared-tag',
+    kind: 'extra',
+    why: "tags passed as `{ next: { tags: ['authors'] } }` to an in-repo CMS client method (lib/sanity.ts `client.fetch(query, params, options)` forwarding `next: options.next` to fetch, next-sanity style) are not followed into the method's option parameter, so 'authors' counts as undeclared",
+  },
+  {
     key: 'monorepo packages/cache/src/queries.ts:19 unused-tag',
     kind: 'extra',
     why: "shared-package declaration 'orders' is invalidated by apps/admin, but the web app's pass (which sees the package, not admin's actions) reports it unused; `tagscope tags` lists the invalidation",
