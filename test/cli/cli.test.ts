@@ -238,6 +238,28 @@ describe('configuration', () => {
   });
 });
 
+describe('robustness', () => {
+  it('a folder without any Next app or source is clean, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tagscope-cli-empty-'));
+    temps.push(dir);
+    const r = lint(dir, '--format', 'json');
+    expect(r.status).toBe(0);
+    expect(r.json!.diagnostics).toEqual([]);
+  });
+
+  it('syntax errors, half-typed calls and binary or oversized files do not stop the analysis', () => {
+    const dir = copyFixture('clean', {
+      'lib/broken.ts': 'export const = ;\nfunction (\n',
+      'app/half.ts': "import { revalidateTag } from 'next/cache';\nexport async function x() {\n  revalidateTag('products'\n",
+      'lib/blob.js': Buffer.alloc(3 * 1024 * 1024, 0).toString('latin1'),
+    });
+    const r = lint(dir, '--format', 'json');
+    expect(r.status).toBe(0);
+    expect(r.json!.diagnostics.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual(['app/half.ts:3 revalidate-tag-missing-profile']);
+    expect(r.json!.stats.skippedFiles).toBe(1);
+  });
+});
+
 describe('stderr', () => {
   it('prints no progress when stderr is not a TTY', () => {
     for (const args of [['lint', fx('contexts')], ['lint', fx('clean'), '--format', 'json'], ['tags', fx('matching')]]) {
