@@ -61,6 +61,12 @@ function scopeNames(node: ts.Node): Map<string, ts.Node> | undefined {
 export class Resolver {
   constructor(private readonly host: SourceHost) {}
 
+  /** The text of a workspace module an import points at (no parse), or undefined if external. */
+  moduleText(spec: string, fromFile: string): string | undefined {
+    const target = this.host.resolveModule(spec, fromFile);
+    return target ? this.host.text(target) : undefined;
+  }
+
   /** Resolves an identifier in expression position to what it binds to. */
   resolveIdentifier(id: ts.Identifier): Binding | undefined {
     const name = id.text;
