@@ -28,7 +28,17 @@ export class Worker {
     });
     const w = new Worker(proc);
     let ready!: () => void;
-    const readyP = new Promise<void>((r) => (ready = r));
+    let failed!: (e: Error) => void;
+    const readyP = new Promise<void>((r, j) => {
+      ready = r;
+      failed = j;
+    });
+    proc.once('exit', (code, signal) => {
+      failed(new Error(`handler worker exited before it was ready (code ${code}, signal ${signal})`));
+      for (const p of w.waiting.values()) p.reject(new Error('handler worker exited'));
+      w.waiting.clear();
+    });
+    const startTimer = setTimeout(() => failed(new Error('handler worker did not start within 30 s')), 30_000);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       let msg: any;
       try {
@@ -44,7 +54,11 @@ export class Worker {
       if (msg.error) p.reject(new Error(msg.error));
       else p.resolve(msg.result);
     });
-    await readyP;
+    try {
+      await readyP;
+    } finally {
+      clearTimeout(startTimer);
+    }
     return w;
   }
 
