@@ -294,7 +294,16 @@ export class Core {
   /** Starts a sync issued after this call (coalesced with other calls in the same tick). Never rejects. */
   requestSync(): Promise<boolean> {
     if (this.o.disabled) return Promise.resolve(false);
-    if (!this.initialized) return (this.latest = this.ensureInit());
+    if (!this.initialized) {
+      // The startup load may have begun before this request: follow it with a delta read.
+      const p = this.ensureInit().then((ok) => (ok ? this.requestSync() : false));
+      this.latest = p;
+      this.latestOk = false;
+      p.then((ok) => {
+        if (this.latest === p) this.latestOk = ok;
+      });
+      return p;
+    }
     if (this.queued) return this.queued;
     const run = (): Promise<boolean> => {
       this.queued = undefined;
@@ -339,7 +348,7 @@ export class Core {
   /** What a read waits for: the latest requested sync, or a new one when the mirror is old. */
   awaitSync(maxAgeMs = 1000): Promise<boolean> {
     if (this.o.disabled) return Promise.resolve(false);
-    if (!this.initialized) return this.ensureInit();
+    if (!this.initialized) return this.requestSync();
     if (this.latest && (this.queued || this.inFlight)) return this.latest;
     if (this.o.localClock() - this.lastSyncIssued > maxAgeMs) return this.requestSync();
     return this.latestOk ? RESOLVED_TRUE : Promise.resolve(false);
