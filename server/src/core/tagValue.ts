@@ -233,66 +233,81 @@ function compilePattern(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
  */
 export class TagMatcher<T> {
   private readonly statics = new Map<string, T[]>();
-  /** Statics bucketed by first character, so a pattern query only tests plausible ones. */
-  private readonly staticsByFirst = new Map<string, string[]>();
-  /** Patterns bucketed by the first character of their literal head ('' = starts with a hole). */
-  private readonly patternsByFirst = new Map<string, StoredPattern<T>[]>();
-  private readonly allPatterns: StoredPattern<T>[] = [];
+  /** Static tags sorted, so "starts with" is a binary-searched range. */
+  private readonly sortedStatics: string[];
+  /** Patterns by their literal head (text before the first hole). */
+  private readonly patternsByHead = new Map<string, StoredPattern<T>[]>();
+  private readonly sortedHeads: string[];
 
   constructor(entries: Iterable<{ value: TagValue; item: T }>) {
     for (const { value, item } of entries) {
       if (value.kind === 'static') {
         const list = this.statics.get(value.value);
         if (list) list.push(item);
-        else {
-          this.statics.set(value.value, [item]);
-          push(this.staticsByFirst, value.value.charAt(0), value.value);
-        }
+        else this.statics.set(value.value, [item]);
       } else if (value.kind === 'pattern') {
         const p: StoredPattern<T> = { value, re: patternRegExp(value), item, ...ends(value), shape: openShape(value) };
-        this.allPatterns.push(p);
-        push(this.patternsByFirst, p.head.charAt(0), p);
+        push(this.patternsByHead, p.head, p);
       }
     }
+    this.sortedStatics = [...this.statics.keys()].sort();
+    this.sortedHeads = [...this.patternsByHead.keys()].sort();
   }
 
   /** Items whose tag can produce a string `v` can also produce. */
   match(v: TagValue): T[] {
     if (v.kind === 'static') {
       const out = [...(this.statics.get(v.value) ?? [])];
-      for (const p of this.candidatePatterns(v.value.charAt(0))) if (p.re.test(v.value)) out.push(p.item);
+      for (const p of this.patternsHeadedBy(v.value)) if (p.re.test(v.value)) out.push(p.item);
       return out;
     }
     if (v.kind !== 'pattern') return [];
     const re = patternRegExp(v);
     const out: T[] = [];
     const { head, tail } = ends(v);
-    const statics = head ? (this.staticsByFirst.get(head.charAt(0)) ?? []) : [...this.statics.keys()];
-    for (const s of statics) if (s.startsWith(head) && s.endsWith(tail) && re.test(s)) out.push(...this.statics.get(s)!);
+    for (const s of withPrefix(this.sortedStatics, head)) if (s.endsWith(tail) && re.test(s)) out.push(...this.statics.get(s)!);
     const shape = openShape(v);
-    for (const p of head ? this.candidatePatterns(head.charAt(0)) : this.allPatterns) {
+    const candidates = [...this.patternsHeadedBy(head)];
+    for (const h of withPrefix(this.sortedHeads, head)) if (h !== head) candidates.push(...this.patternsByHead.get(h)!);
+    for (const p of candidates) {
       if (shape && p.shape === shape) {
         out.push(p.item); // same literals around unrestricted holes: always a common string
         continue;
       }
-      // Cheap necessary condition first: literal heads and tails must agree where both exist.
-      if (!(p.head.startsWith(head) || head.startsWith(p.head)) || !(p.tail.endsWith(tail) || tail.endsWith(p.tail))) continue;
+      if (!(p.tail.endsWith(tail) || tail.endsWith(p.tail))) continue;
       if (tagsIntersect(v, p.value)) out.push(p.item);
     }
     return out;
   }
 
-  /** Patterns that can start with a string whose first character is `c`. */
-  private candidatePatterns(c: string): StoredPattern<T>[] {
-    const own = this.patternsByFirst.get(c) ?? [];
-    const open = c === '' ? [] : (this.patternsByFirst.get('') ?? []);
-    return open.length ? [...own, ...open] : own;
+  /** Patterns whose literal head is a prefix of `s` (the only ones that can produce a string starting with s). */
+  private *patternsHeadedBy(s: string): Generator<StoredPattern<T>> {
+    for (let i = 0; i <= s.length; i++) {
+      const list = this.patternsByHead.get(s.slice(0, i));
+      if (list) yield* list;
+    }
   }
 
   has(v: TagValue): boolean {
-    if (v.kind === 'static') return this.statics.has(v.value) || this.candidatePatterns(v.value.charAt(0)).some((p) => p.re.test(v.value));
+    if (v.kind === 'static') {
+      if (this.statics.has(v.value)) return true;
+      for (const p of this.patternsHeadedBy(v.value)) if (p.re.test(v.value)) return true;
+      return false;
+    }
     return this.match(v).length > 0;
   }
+}
+
+/** The entries of a sorted array that start with `prefix` (binary search for the range). */
+function* withPrefix(sorted: string[], prefix: string): Generator<string> {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < sorted.length && sorted[i].startsWith(prefix); i++) yield sorted[i];
 }
 
 interface StoredPattern<T> {
