@@ -14,6 +14,11 @@ export interface KnownBug {
 /** Differences in `tagscope lint` output (fixtures.test.ts). */
 export const LINT_BUGS: KnownBug[] = [
   {
+    key: 'contexts app/page.tsx:15 invalidate-during-render',
+    kind: 'extra',
+    why: 'context.ts unitOf(): only a function written inline as the argument of after() is an after() unit; `const recordView = () => revalidateTag(…); after(recordView)` inside a page is reported as running during render (an error telling the user to move it into after())',
+  },
+  {
     key: 'contexts app/api/import/route.ts:8 update-tag-outside-server-action',
     kind: 'missing',
     why: "context.ts unitOf(): an exported function of a 'use server' file is always a Server Action, even when a Route Handler imports and calls it directly; there it is a plain call and the updateTag it reaches throws (workStore.page ends with /route). Callers outside the client should be followed like any helper's",
