@@ -2,7 +2,7 @@
 // logs) and handed to the language server, which holds the only connection (ConnectStoreRequest).
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { Trace, type LanguageClient } from 'vscode-languageclient/node';
 import { validateRedisUrl } from './redisUrl';
 import { ConnectStoreRequest, DisconnectStoreRequest, type OperationResult } from '../../server/src/protocol';
 
@@ -16,6 +16,22 @@ export function secretKey(): string {
 }
 const UNTRUSTED = 'Tagscope: the tag store is off in untrusted workspaces. Trust this workspace to connect to Redis.';
 
+
+/**
+ * Runs fn with the LSP message trace off. A verbose (or JSON-format) trace — `tagscope.trace.server`
+ * with the output's log level at Trace — logs request params, and ConnectStoreRequest's params are
+ * the Redis URL. The client library keeps the current level in a private field; it is restored after.
+ */
+async function untraced<T>(client: LanguageClient, fn: () => Promise<T>): Promise<T> {
+  const saved = (client as unknown as { _trace?: unknown })._trace;
+  const tracing = typeof saved === 'number' && saved !== Trace.Off;
+  if (tracing) await client.setTrace(Trace.Off);
+  try {
+    return await fn();
+  } finally {
+    if (tracing) await client.setTrace(saved as Trace).catch(() => undefined);
+  }
+}
 
 export class StoreSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -73,7 +89,7 @@ export class StoreSession implements vscode.Disposable {
     if (!client?.isRunning()) return { ok: false, error: 'The Tagscope language server is not running.' };
     this.sent = { url, keyPrefix };
     try {
-      const result = await client.sendRequest(ConnectStoreRequest.type, { url, keyPrefix });
+      const result = await untraced(client, () => client.sendRequest(ConnectStoreRequest.type, { url, keyPrefix }));
       if (!result.ok) this.sent = undefined;
       return result;
     } catch (e) {

@@ -182,10 +182,11 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     const settingsFile = join(dirs.userData, 'User/settings.json');
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
     // TypeScript's syntax server only: the full tsserver would load the project for nothing here
-    // and compete for the two cores with the other suites.
-    writeFileSync(settingsFile, JSON.stringify({ ...settings, ...LIGHT_TS, 'tagscope.redis.keyPrefix': KEY_PREFIX }, null, 2));
+    // and compete for the two cores with the other suites. A verbose LSP trace: the URL must not
+    // reach the log even then.
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, ...LIGHT_TS, 'tagscope.redis.keyPrefix': KEY_PREFIX, 'tagscope.trace.server': 'verbose' }, null, 2));
     await timed('install vsix', () => installExtension(codeServer, dirs, vsix));
-    server = await timed('start code-server', () => startCodeServer(codeServer, dirs, { logFile: join(ARTIFACTS, 'code-server.log')}));
+    server = await timed('start code-server', () => startCodeServer(codeServer, dirs, { logFile: join(ARTIFACTS, 'code-server.log'), extraArgs: ['--log', 'trace'] }));
     const chromeHome = join(base, 'chromium');
     mkdirSync(chromeHome, { recursive: true });
     browser = await chromium.launchPersistentContext(join(chromeHome, 'profile'), {
@@ -308,6 +309,8 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     // Never in settings, logs or any file of the profile (SecretStorage is encrypted at rest in
     // code-server's state database), nor in any process's argv.
     await sleep(1000);
+    // The LSP trace is verbose (params logged: the check below is not vacuous), yet not the URL.
+    expect(tagscopeLog()).toMatch(/Sending request 'textDocument\/hover[\s\S]*Params:/);
     const leaks = textFiles(dirs.base).filter((f) => readFileSync(f).includes(PASSWORD));
     expect(leaks).toEqual([]);
     const argv = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
