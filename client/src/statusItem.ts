@@ -44,6 +44,7 @@ export class StatusItem implements vscode.Disposable {
     const s = this.status;
     const item = this.item;
     item.backgroundColor = undefined;
+    item.accessibilityInformation = undefined;
     if (this.clientState === 'stopped') {
       item.text = '$(circle-slash) Tagscope';
       item.tooltip = 'The Tagscope language server is not running. Click for actions (restart, output).';
@@ -60,6 +61,8 @@ export class StatusItem implements vscode.Disposable {
       store.state === 'connected' ? '$(database) Redis' : store.state === 'connecting' ? '$(sync~spin) Redis' : store.state === 'error' ? '$(warning) Redis' : '';
     const index = `${plural(s.apps, 'app')} · ${plural(s.tags, 'tag')}`;
     item.text = s.state === 'error' ? `$(error) Tagscope` : `$(tag) Tagscope: ${index}${storeText ? ' · ' + storeText : ''}`;
+    const storeWords = !this.trusted() ? 'tag store off in Restricted Mode' : store.state === 'connected' ? 'Redis connected' : store.state === 'error' ? 'Redis connection failed' : store.state === 'connecting' ? 'connecting to Redis' : 'Redis not connected';
+    item.accessibilityInformation = { label: s.state === 'error' ? 'Tagscope: indexing failed' : `Tagscope: ${plural(s.apps, 'app')} indexed, ${plural(s.tags, 'tag')}, ${storeWords}` };
     if (s.state === 'error' || store.state === 'error') item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
 
     const md = new vscode.MarkdownString(undefined, true);
