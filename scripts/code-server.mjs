@@ -160,7 +160,13 @@ export async function startCodeServer(codeServer, dirs, { port, logFile, workspa
     stdio: ['ignore', fd, fd],
   });
   let exited = null;
-  child.on('exit', (code, signal) => (exited = { code, signal }));
+  // If our process ends without stop() (a crash, process.exit), take the editor down with it.
+  const onExit = () => stopGroup(child.pid, 'SIGKILL');
+  process.on('exit', onExit);
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    process.off('exit', onExit);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -183,6 +189,7 @@ export async function startCodeServer(codeServer, dirs, { port, logFile, workspa
     pid: child.pid,
     child,
     stop: async () => {
+      process.off('exit', onExit);
       stopGroup(child.pid);
       for (let i = 0; i < 50 && !exited; i++) await sleep(100);
       if (!exited) stopGroup(child.pid, 'SIGKILL');
