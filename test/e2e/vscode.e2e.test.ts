@@ -1,14 +1,22 @@
 /**
  * The packaged extension in a real VS Code: code-server 4.100.3 (VS Code 1.100.3, provisioned on
  * demand into ~/.cache/tagscope-e2e and reused), the .vsix built by scripts/package.mjs installed
- * with --install-extension, driven by playwright-core and Debian's Chromium. It checks what a
- * user sees: the status item, the server's diagnostics in the Problems panel, the tag hover,
- * connecting to Redis through the palette (masked input, URL only in SecretStorage), invalidating
- * the tag under the cursor (asserted in Redis through @tagscope/handler's TagStore), the
- * reconnect from SecretStorage after a server restart, and disconnecting.
+ * with --install-extension, driven by playwright-core and Debian's Chromium. In order:
+ *  - the VSIX holds the bundles, the webview assets and the marketplace files, no node_modules;
+ *  - the status item (apps, tags), the server's diagnostics in the Problems panel, the tag hover;
+ *  - Connect to Redis from the palette (masked input) to a password-protected redis-server of this
+ *    test: the password then appears in no file of the editor profile (settings, logs — with a
+ *    verbose LSP trace) and in no process's argv;
+ *  - Invalidate Cache Tag on the tag under the cursor (mode pick, modal), asserted in Redis through
+ *    @tagscope/handler's TagStore; the Cache Tags panel (states, invalidating from a row);
+ *  - a server restart reconnects from SecretStorage; a second window runs test/e2e/suite in its
+ *    extension host (settings reach the server, hover/definition/references, reconnect on
+ *    activation, commands with arguments → asserted in Redis); disconnect;
+ *  - Restricted Mode (a second code-server with workspace trust on): analysis on, store off.
  *
- * Needs /usr/bin/chromium, redis-server, ripgrep and libkrb5-dev (.ci/run installs them). A
- * missing prerequisite fails the suite; it never skips. Screenshots: test/.artifacts/e2e/.
+ * Needs /usr/bin/chromium, redis-server, ripgrep, libkrb5-dev, unzip (.ci/run installs them). A
+ * missing prerequisite fails the suite; it never skips. Screenshots, logs and timings:
+ * test/.artifacts/e2e/.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
