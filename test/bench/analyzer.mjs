@@ -196,7 +196,7 @@ export function generateWorkspace(dir, files, seed = 20261126) {
   const utils = [];
   let i = 0;
   while (counts.files < files) {
-    const d = domains[i % domains.length];
+    const d = domains[Math.floor(r() * domains.length)];
     const D = cap(d);
     const slot = i % 100;
     const pick = (list) => (list.length ? list[Math.floor(r() * list.length)] : undefined);
