@@ -225,7 +225,9 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
         /* gone */
       }
     }
-    if (base) rmSync(base, { recursive: true, force: true });
+    // TAGSCOPE_E2E_KEEP=1 keeps the editor profiles (logs of every window) for debugging.
+    if (base && !process.env.TAGSCOPE_E2E_KEEP) rmSync(base, { recursive: true, force: true });
+    else if (base) console.log(`tagscope e2e: profiles kept in ${base}`);
     writeFileSync(join(ARTIFACTS, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
   }, 60_000);
 
