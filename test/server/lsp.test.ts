@@ -1,6 +1,6 @@
 // Protocol tests: the real server (dist/server.js --stdio) on a real fixture app, driven over
 // JSON-RPC like an editor would, including edits, cross-file effects and the tag store.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,27 @@ describe('language server', () => {
     const data = file('lib/data.ts');
     await client.open(data, text('lib/data.ts').replace("cacheTag(TAGS.product(id), 'catalog');", "cacheTag(TAGS.product(id), 'catalog', 'reviews');"));
     await client.until(() => !codes('app/actions.ts').includes('undeclared-tag'), 10_000, 'cleared by the declaration in another file');
+  });
+
+  it('follows files created, changed and deleted on disk (watched files)', async () => {
+    const route = file('app/api/hook/route.ts');
+    await client.change(route, text('app/api/hook/route.ts').replace("revalidateTag('catalog', 'max');", "revalidateTag('catalog', 'max');\n  revalidateTag('wishlist', 'max');"), 10);
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.code === 'undeclared-tag' && d.message.includes('wishlist')), 10_000, 'undeclared wishlist');
+    const created = file('lib/wishlist.ts');
+    writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wishlist');\n  return [];\n}\n");
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 1 }] });
+    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'cleared by a created file');
+    writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wish-list');\n  return [];\n}\n");
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 2 }] });
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'back after a change on disk');
+    writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wishlist');\n  return [];\n}\n");
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 2 }] });
+    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'cleared again');
+    rmSync(created);
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 3 }] });
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'back after a deletion');
+    await client.change(route, text('app/api/hook/route.ts'), 11);
+    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.code === 'undeclared-tag'), 10_000, 'buffer restored');
   });
 
   it('lists tag symbols per document and across the workspace', async () => {
