@@ -55,6 +55,14 @@ export async function benchLsp() {
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text: withBad ? bad : base }] });
     same.push((await p) - start);
   }
+  // Baseline in the same run: a request the server answers without analysis (hover outside
+  // any tag) — JSON-RPC, scheduling and machine noise, which the edit latency also pays.
+  const baseline = [];
+  for (let i = 0; i < EDITS; i++) {
+    const start = performance.now();
+    await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    baseline.push(performance.now() - start);
+  }
   // Cross-file edits: declaring the tag in a data module clears the diagnostic in the action file.
   const data = join(dir, tagFiles.find((f) => f.startsWith('lib/data/')));
   const dataUri = pathToFileURL(data).toString();
@@ -78,7 +86,7 @@ export async function benchLsp() {
   });
   conn.dispose();
   proc.kill();
-  return { files: FILES, indexMs, same, cross };
+  return { files: FILES, indexMs, same, cross, baseline };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -88,4 +96,6 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`  initial index to 'ready'          ${f(r.indexMs)} ms`);
   console.log(`  edit → diagnostics, same file     p50 ${f(pct(r.same, 50))} ms   p95 ${f(pct(r.same, 95))} ms   (n=${r.same.length}, target p95 ≤ 50)`);
   console.log(`  edit → diagnostics, other file    p50 ${f(pct(r.cross, 50))} ms   p95 ${f(pct(r.cross, 95))} ms   (n=${r.cross.length})`);
+  console.log(`  baseline: no-op request round trip p50 ${f(pct(r.baseline, 50))} ms   p95 ${f(pct(r.baseline, 95))} ms   (same run)`);
+  console.log(`  load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
 }
