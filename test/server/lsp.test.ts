@@ -117,20 +117,20 @@ describe('language server', () => {
   it('follows files created, changed and deleted on disk (watched files)', async () => {
     const route = file('app/api/hook/route.ts');
     await client.change(route, text('app/api/hook/route.ts').replace("revalidateTag('catalog', 'max');", "revalidateTag('catalog', 'max');\n  revalidateTag('wishlist', 'max');"), 10);
-    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.code === 'undeclared-tag' && d.message.includes('wishlist')), 10_000, 'undeclared wishlist');
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.code === 'undeclared-tag' && String(d.message).includes('wishlist')), 10_000, 'undeclared wishlist');
     const created = file('lib/wishlist.ts');
     writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wishlist');\n  return [];\n}\n");
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 1 }] });
-    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'cleared by a created file');
+    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => String(d.message).includes('wishlist')), 10_000, 'cleared by a created file');
     writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wish-list');\n  return [];\n}\n");
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 2 }] });
-    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'back after a change on disk');
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => String(d.message).includes('wishlist')), 10_000, 'back after a change on disk');
     writeFileSync(created, "import { cacheTag } from 'next/cache';\nexport async function getWishlist() {\n  'use cache';\n  cacheTag('wishlist');\n  return [];\n}\n");
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 2 }] });
-    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'cleared again');
+    await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => String(d.message).includes('wishlist')), 10_000, 'cleared again');
     rmSync(created);
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(created), type: 3 }] });
-    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => d.message.includes('wishlist')), 10_000, 'back after a deletion');
+    await client.until(() => diagsOf('app/api/hook/route.ts').some((d) => String(d.message).includes('wishlist')), 10_000, 'back after a deletion');
     await client.change(route, text('app/api/hook/route.ts'), 11);
     await client.until(() => !diagsOf('app/api/hook/route.ts').some((d) => d.code === 'undeclared-tag'), 10_000, 'buffer restored');
   });

@@ -100,7 +100,7 @@ export class AnalysisSession {
     this.host.registerWorkspacePackages(findPackageJsons(this.scan));
     this.resolver = new Resolver(this.host);
     this.calls = new CallGraph(this.host, this.resolver, () => this.scan.sourceFiles);
-    this.evaluator = new Evaluator(this.resolver, this.calls, () => this.host.typeChecker());
+    this.evaluator = new Evaluator(this.resolver, this.calls, (node) => this.host.typeAt(node));
     this.contexts = new ContextAnalyzer(this.resolver, this.calls, (sf) => this.roleOf(sf));
     this.collector = new Collector(this.resolver, this.evaluator, this.calls, (node) => {
       const { unit } = this.contexts.unitOf(node);

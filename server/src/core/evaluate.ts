@@ -74,7 +74,7 @@ export class Evaluator {
   constructor(
     private readonly resolver: Resolver,
     private readonly calls: CallGraph,
-    private readonly checker: () => ts.TypeChecker,
+    private readonly typeAt: (node: ts.Node) => ts.Type | undefined,
   ) {}
 
   get usedChecker(): boolean {
@@ -484,9 +484,8 @@ export class Evaluator {
     if (ts.isTypeReferenceNode(typeNode) && (!ts.isIdentifier(typeNode.typeName) || !this.resolver.resolveIdentifier(typeNode.typeName))) return undefined;
     try {
       this.checkerUsed = true;
-      const checker = this.checker();
-      const type = checker.getTypeAtLocation(ts.isBindingElement(decl) || ts.isParameter(decl) || ts.isVariableDeclaration(decl) ? decl.name : decl);
-      return literalStrings(type);
+      const type = this.typeAt(ts.isBindingElement(decl) || ts.isParameter(decl) || ts.isVariableDeclaration(decl) ? decl.name : decl);
+      return type && literalStrings(type);
     } catch {
       return undefined;
     }

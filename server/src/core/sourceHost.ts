@@ -1,6 +1,7 @@
 // Lazily parsed source files and module resolution (tsconfig `paths`, project references,
-// workspace packages) for a whole workspace. One ts-morph Project holds every parsed file,
-// so each file is parsed once even when several apps reach it.
+// workspace packages) for a whole workspace. Files are parsed once with TypeScript's parser
+// (half the cost of going through ts-morph, and this runs on every keystroke); the ts-morph
+// Project is only filled when the type checker is really needed (see `typeAt`).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Project } from 'ts-morph';
@@ -97,7 +98,7 @@ export class SourceHost {
     }
     let sf: ts.SourceFile | undefined;
     try {
-      sf = this.project.createSourceFile(file, text, { overwrite: true, scriptKind: scriptKind(file) }).compilerNode;
+      sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
       this.parsedCount++;
     } catch {
       sf = undefined;
@@ -198,8 +199,18 @@ export class SourceHost {
     }
   }
 
-  typeChecker(): ts.TypeChecker {
-    return this.project.getTypeChecker().compilerObject;
+  /**
+   * The checker's type of a node: the node's file and every parsed file go into the ts-morph
+   * Project (its own parse), and the node is found there by position. Costly; used rarely.
+   */
+  typeAt(node: ts.Node): ts.Type | undefined {
+    for (const [file, sf] of this.files) {
+      if (!sf || this.project.getSourceFile(file)) continue;
+      this.project.createSourceFile(file, sf.text, { overwrite: true, scriptKind: scriptKind(file) });
+    }
+    const twin = this.project.getSourceFile(node.getSourceFile().fileName)?.compilerNode;
+    const same = twin && sameNode(twin, node);
+    return same ? this.project.getTypeChecker().compilerObject.getTypeAtLocation(same) : undefined;
   }
 }
 
@@ -235,6 +246,20 @@ export function resolveFileLike(base: string): string | undefined {
   }
   for (const e of RESOLVE_EXT) if (isFile(base + e)) return base + e;
   for (const e of RESOLVE_EXT) if (isFile(base + '/index' + e)) return base + '/index' + e;
+  return undefined;
+}
+
+/** The node at the same position and of the same kind in another parse of the same text. */
+function sameNode(root: ts.Node, node: ts.Node): ts.Node | undefined {
+  let cur: ts.Node | undefined = root;
+  while (cur) {
+    if (cur.pos === node.pos && cur.end === node.end && cur.kind === node.kind) return cur;
+    let next: ts.Node | undefined;
+    ts.forEachChild(cur, (c) => {
+      if (!next && c.pos <= node.pos && c.end >= node.end) next = c;
+    });
+    cur = next;
+  }
   return undefined;
 }
 

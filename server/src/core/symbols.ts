@@ -139,7 +139,7 @@ export class Resolver {
             const hit = m.get(name);
             if (hit) return { kind: 'local', node: hit, file };
           }
-        } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === name && !hasDefaultModifier(s)) {
+        } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.name?.text === name && !hasDefaultModifier(s)) {
           return { kind: 'local', node: s, file };
         }
       }
