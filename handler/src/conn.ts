@@ -61,7 +61,8 @@ export class Conn extends EventEmitter {
   private everUp = false;
   private ready = false;
   private failures = 0;
-  private openUntil = 0;
+  /** Circuit breaker open: every command fails at once; only the probe talks to Redis (half-open). */
+  private open = false;
   private probing = false;
   private closed = false;
   private readyWaiters: Array<() => void> = [];
@@ -97,7 +98,7 @@ export class Conn extends EventEmitter {
   }
 
   get isUp(): boolean {
-    return this.ready && this.openUntil <= Date.now();
+    return this.ready && !this.open;
   }
 
   start(): void {
@@ -114,7 +115,7 @@ export class Conn extends EventEmitter {
     const wasUp = this.ready;
     this.ready = true;
     this.failures = 0;
-    this.openUntil = 0;
+    this.open = false;
     const first = !this.everUp;
     this.everUp = true;
     for (const w of this.readyWaiters.splice(0)) w();
@@ -157,7 +158,7 @@ export class Conn extends EventEmitter {
       this.waitedOnce = true;
     }
     if (!this.ready) throw new Unavailable();
-    if (this.openUntil > Date.now()) throw new Unavailable('tagscope: circuit open');
+    if (this.open) throw new Unavailable('tagscope: circuit open');
     const ms = opts.timeout ?? this.o.timeoutMs;
     const options: any = { timeout: ms };
     if (opts.buffers) options.typeMapping = BUFFERS();
@@ -173,8 +174,8 @@ export class Conn extends EventEmitter {
 
   private onCommandFailure(err: unknown): void {
     this.emit('transport-error', err);
-    if (++this.failures >= this.o.breakerThreshold && this.openUntil <= Date.now()) {
-      this.openUntil = Date.now() + this.o.breakerCooldownMs;
+    if (++this.failures >= this.o.breakerThreshold && !this.open) {
+      this.open = true;
       this.emit('breaker-open');
       this.scheduleProbe();
     }
@@ -191,11 +192,13 @@ export class Conn extends EventEmitter {
         const options = { timeout: this.o.timeoutMs };
         await withTimeout(this.o.cluster ? this.client.sendCommand(undefined, false, args, options) : this.client.sendCommand(args, options), this.o.timeoutMs);
         this.failures = 0;
-        this.openUntil = 0;
-        this.emit('breaker-close');
-        if (this.ready) this.emit('up', false);
+        const wasOpen = this.open;
+        this.open = false;
+        if (wasOpen) {
+          this.emit('breaker-close');
+          if (this.ready) this.emit('up', false);
+        }
       } catch {
-        this.openUntil = Date.now() + this.o.breakerCooldownMs;
         this.scheduleProbe();
       }
     }, this.o.breakerCooldownMs);

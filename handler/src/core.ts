@@ -285,6 +285,7 @@ export class Core {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.replayTimer) clearTimeout(this.replayTimer);
     for (const t of this.timers) clearInterval(t);
     await this.flushSeen().catch(() => {});
     await this.conn.close();
@@ -559,7 +560,24 @@ export class Core {
     }
   }
 
+  private replayTimer: NodeJS.Timeout | undefined;
+  /** Retries the replay until the journal is empty (also when the breaker never opened: a few isolated timeouts). */
+  private scheduleReplay(): void {
+    if (this.replayTimer || this.closed) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      if (!this.journal.length || this.closed) return;
+      const retry = () => {
+        if (this.journal.length) this.scheduleReplay();
+      };
+      if (!this.conn.isUp) return retry();
+      this.replayJournal().then(retry, retry);
+    }, this.o.breakerCooldownMs);
+    this.replayTimer.unref?.();
+  }
+
   private keepForReplay(ops: Op[]): void {
+    this.scheduleReplay();
     this.journal.push(...ops);
     if (this.journalFile) {
       try {

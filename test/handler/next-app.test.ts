@@ -255,7 +255,7 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
     } finally {
       process.kill(redis.proc!.pid!, 'SIGCONT');
     }
-    expect(statuses.length).toBeGreaterThan(6);
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
     expect(slowest).toBeLessThan(3000); // the first requests pay the 200 ms command timeouts, then the breaker is open
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
     const onB = await eventually(() => B.page('/dynamic'), (p) => p.text === 'dynamic:v6|remote:v6', 8000);

@@ -149,6 +149,9 @@ describe('invalidations made during an outage reach other instances, even if the
       r = await B.call('get', { key: 'j1' });
     }
     expect(r).toMatchObject({ miss: true });
+    // The journal file goes once the replay is acknowledged (just after B can see the write).
+    const fileDeadline = Date.now() + 3000;
+    while (readdirSync(journalDir).length && Date.now() < fileDeadline) await sleep(50);
     expect(readdirSync(journalDir)).toEqual([]);
   });
 
@@ -167,6 +170,8 @@ describe('invalidations made during an outage reach other instances, even if the
     C = await Worker.start({ url: redis.url, prefix, journalDir });
     await C.call('sync');
     expect(await B.call('get', { key: 'j2' })).toMatchObject({ miss: true });
+    const fileDeadline = Date.now() + 3000;
+    while (readdirSync(journalDir).length && Date.now() < fileDeadline) await sleep(50);
     expect(readdirSync(journalDir)).toEqual([]);
   });
 });
