@@ -19,6 +19,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadConfig, RULE_DEFAULTS, RULE_IDS, type TagscopeConfig } from './core/config';
 import { BUILTIN_PROFILE_EXPIRE, BUILTIN_PROFILES } from './core/nextConfig';
+import { displayTag } from './core/tagValue';
 import { toPosix } from './core/workspace';
 import type { Diagnostic, RuleId, RuleSeverity } from './core/types';
 import { FolderIndex } from './lsp/folderIndex';
@@ -46,6 +47,7 @@ process.on('unhandledRejection', (e) => connection.console.error(`tagscope: unha
 
 interface EditorSettings {
   rules?: Partial<Record<RuleId, RuleSeverity>>;
+  refreshIntervalMs?: number;
   maxFiles?: number;
   maxFileSizeKb?: number;
 }
@@ -87,7 +89,12 @@ function readSettings(raw: unknown): EditorSettings {
   const rules: Partial<Record<RuleId, RuleSeverity>> = {};
   const rawRules = (r.rules ?? {}) as Record<string, unknown>;
   for (const id of RULE_IDS) if (typeof rawRules[id] === 'string') rules[id] = rawRules[id] as RuleSeverity;
-  return { rules, maxFiles: typeof r.maxFiles === 'number' ? r.maxFiles : undefined, maxFileSizeKb: typeof r.maxFileSizeKb === 'number' ? r.maxFileSizeKb : undefined };
+  return {
+    rules,
+    maxFiles: typeof r.maxFiles === 'number' ? r.maxFiles : undefined,
+    maxFileSizeKb: typeof r.maxFileSizeKb === 'number' ? r.maxFileSizeKb : undefined,
+    refreshIntervalMs: typeof r.refreshIntervalMs === 'number' ? Math.max(250, r.refreshIntervalMs) : undefined,
+  };
 }
 
 function limits() {
@@ -144,7 +151,7 @@ async function indexAll(roots: string[]): Promise<void> {
   progress?.begin('Tagscope', 0, 'Indexing cache tags…', false);
   const t0 = performance.now();
   try {
-    folders = [];
+    const built: FolderIndex[] = [];
     for (const [i, root] of roots.entries()) {
       progress?.report(Math.round((i / roots.length) * 100), root);
       const f = new FolderIndex(root, configFor(root), limits());
@@ -154,11 +161,12 @@ async function indexAll(roots: string[]): Promise<void> {
         const file = fileOf(doc.uri);
         if (file && f.contains(file)) f.update(file, { kind: 'changed', text: doc.getText() });
       }
-      folders.push(f);
+      built.push(f);
       const st = f.session.stats();
       for (const [file, why] of f.session.host.skipped) connection.console.info(`tagscope: skipped ${file} (${why}; limit tagscope.maxFileSizeKb)`);
       connection.console.info(`tagscope: ${root}: ${st.apps} app(s), ${st.files} files, ${st.filesParsed} parsed, ${st.skippedFiles} skipped${st.files >= limits().maxFiles ? ` (limit tagscope.maxFiles=${limits().maxFiles} reached; the rest is not indexed)` : ''}`);
     }
+    folders = built; // swap at once: requests during indexing keep answering from the old index
     lastIndexMs = Math.round(performance.now() - t0);
     state = 'ready';
     publish();
@@ -217,7 +225,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     const r = fileOf(params.rootUri);
     if (r) roots.push(r);
   }
-  pendingRoots = roots;
+  workspaceRoots = roots;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -235,7 +243,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   };
 });
 
-let pendingRoots: string[] = [];
+let workspaceRoots: string[] = [];
 
 connection.onInitialized(async () => {
   if (canWatch) {
@@ -247,22 +255,40 @@ connection.onInitialized(async () => {
   }
   if (canFolders) connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
     const removed = new Set(e.removed.map((f) => fileOf(f.uri)));
-    const roots = folders.map((f) => f.root).filter((r) => !removed.has(r));
+    workspaceRoots = workspaceRoots.filter((r) => !removed.has(r));
     for (const a of e.added) {
       const r = fileOf(a.uri);
-      if (r) roots.push(r);
+      if (r && !workspaceRoots.includes(r)) workspaceRoots.push(r);
     }
-    await indexAll(roots);
+    await reindex();
   });
-  await indexAll(pendingRoots);
+  await reindex();
 });
 
 connection.onDidChangeConfiguration(async (change) => {
   const raw = (change.settings as { tagscope?: unknown } | undefined)?.tagscope ?? (await connection.workspace.getConfiguration('tagscope').catch(() => undefined));
-  if (raw) settings = readSettings(raw);
-  for (const f of folders) f.setConfig(configFor(f.root));
-  await indexAll(folders.map((f) => f.root));
+  if (!raw) return;
+  const next = readSettings(raw);
+  if (JSON.stringify(next) === JSON.stringify(settings)) return; // nothing changed: no re-index
+  settings = next;
+  await reindex();
 });
+
+/**
+ * One index at a time, always of the current folder list: a settings or folder change during
+ * the first index queues exactly one more run instead of racing it (or indexing an empty list).
+ */
+let indexing: Promise<void> = Promise.resolve();
+let queued: Promise<void> | undefined;
+function reindex(): Promise<void> {
+  if (queued) return queued;
+  queued = indexing.then(() => {
+    queued = undefined;
+    return indexAll(workspaceRoots);
+  });
+  indexing = queued;
+  return queued;
+}
 
 documents.onDidChangeContent((e) => {
   const file = fileOf(e.document.uri);
@@ -361,7 +387,11 @@ connection.onWorkspaceSymbol(guard([], (p) => workspaceSymbols(folders, p.query)
 
 // ---- custom requests (server/src/protocol.ts)
 
-connection.onRequest(ConnectStoreRequest.type, guard({ ok: false, error: 'internal error' }, (p) => store.connect(p.url, p.keyPrefix)));
+connection.onRequest(ConnectStoreRequest.type, guard({ ok: false, error: 'internal error' }, (p) => {
+  // Live changes arrive by pub/sub; this is the fallback poll when subscriptions are unavailable.
+  store.pollMs = Math.min(settings.refreshIntervalMs ?? 1000, 1000);
+  return store.connect(p.url, p.keyPrefix);
+}));
 connection.onRequest(DisconnectStoreRequest.type, guard<unknown, { ok: boolean; error?: string }>({ ok: false }, async () => {
   await store.disconnect();
   return { ok: true };
@@ -410,7 +440,7 @@ connection.onRequest(TagAtRequest.type, guard({ tags: [], patterns: [] }, (p) =>
   const site = a && a.folder.siteAt(a.file, a.offset);
   if (!site) return { tags: [], patterns: [] };
   const tags = site.values.filter((v) => v.kind === 'static').map((v) => (v as { value: string }).value);
-  const patterns = site.values.filter((v) => v.kind === 'pattern').map((v) => JSON.stringify(v));
+  const patterns = site.values.filter((v) => v.kind === 'pattern').map(displayTag);
   return { tags, patterns };
 }));
 connection.onRequest(StoreStatesRequest.type, guard({ connected: false, states: [] }, () => ({ connected: store.connected, states: store.all() })));

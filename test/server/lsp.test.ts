@@ -212,3 +212,23 @@ describe('store state in hovers', () => {
     expect(describeState({ tag: 't', expired: now - 7_200_000 }, now)).toBe('expired at 12:05:11 UTC, 2 hours ago');
   });
 });
+
+describe('startup', () => {
+  it('a settings change right after initialized queues one re-index of the real folders (no race to an empty index)', async () => {
+    const c = new TestClient();
+    try {
+      const root = join(__dirname, 'app');
+      await c.conn.sendRequest('initialize', { processId: process.pid, rootUri: uri(root), workspaceFolders: [{ uri: uri(root), name: 'app' }], capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true, workspaceFolders: true } }, initializationOptions: { settings: {} } });
+      await c.conn.sendNotification('initialized', {});
+      await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: { tagscope: { rules: { 'unused-tag': 'off' } } } });
+      const statuses = () => c.notifications.filter((n) => n.method === 'tagscope/status').map((n) => n.params as { state: string; apps: number });
+      await c.until(() => statuses().filter((s) => s.state === 'ready').length >= 2, 20_000, 'two index runs');
+      await new Promise((r) => setTimeout(r, 300));
+      const ready = statuses().filter((s) => s.state === 'ready');
+      expect(ready.every((s) => s.apps === 1)).toBe(true);
+      expect(statuses().at(-1)).toMatchObject({ state: 'ready', apps: 1 });
+    } finally {
+      await c.close();
+    }
+  });
+});

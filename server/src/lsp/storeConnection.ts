@@ -40,12 +40,15 @@ export class StoreConnection {
     return [...this.states.values()];
   }
 
+  /** Polling interval of the subscription fallback (tagscope.refreshIntervalMs). */
+  pollMs = 1000;
+
   async connect(url: string, keyPrefix: string | undefined): Promise<{ ok: boolean; error?: string }> {
     await this.disconnect();
     const label = `${redactUrl(url)} · ${keyPrefix || 'tagscope'}`;
     this.setStatus({ state: 'connecting', label });
     try {
-      const store = await TagStore.connect({ url, keyPrefix: keyPrefix || undefined, timeoutMs: 1500 });
+      const store = await TagStore.connect({ url, keyPrefix: keyPrefix || undefined, timeoutMs: 1500, pollMs: this.pollMs });
       this.store = store;
       this.states.clear();
       for (const s of await store.list()) this.states.set(s.tag, s);
