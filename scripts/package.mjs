@@ -2,9 +2,9 @@
 // folder and packs it with @vscode/vsce (--no-dependencies: everything is bundled, so no
 // node_modules inside). Staging keeps dist/ and handler/dist untouched, so packaging is safe
 // while tests run against the development build. Usage: node scripts/package.mjs [--out file.vsix]
-import { build } from 'esbuild';
+import { bundle } from './bundles.mjs';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,27 +15,7 @@ const out = resolve(root, outArg > 0 ? process.argv[outArg + 1] : 'tagscope.vsix
 const stage = mkdtempSync(join(tmpdir(), 'tagscope-vsix-'));
 const t0 = Date.now();
 try {
-  const common = {
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-    absWorkingDir: root,
-    // The handler's TypeScript sources, so packaging does not depend on a prior tsc build.
-    alias: { '@tagscope/handler': './handler/src/index.ts' },
-  };
-  await Promise.all([
-    build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: join(stage, 'dist/extension.js'), external: ['vscode'] }),
-    build({ ...common, entryPoints: ['server/src/server.ts'], outfile: join(stage, 'dist/server.js') }),
-    // The panel webview (as scripts/build.mjs builds it): browser bundle, stylesheet, codicon font.
-    build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['client/src/webview/panel.ts'], outfile: join(stage, 'dist/webview/panel.js') }),
-  ]);
-  copyFileSync(join(root, 'client/src/webview/panel.css'), join(stage, 'dist/webview/panel.css'));
-  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(stage, 'dist/webview', f));
+  await bundle({ outDir: stage, production: true, only: ['extension', 'server', 'webview'], handlerFromSource: true });
   for (const f of ['package.json', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media/icon.png']) {
     mkdirSync(dirname(join(stage, f)), { recursive: true });
     copyFileSync(join(root, f), join(stage, f));
