@@ -57,6 +57,17 @@ const dir = mkdtempSync(join(tmpdir(), 'tagscope-bench-'));
 const port = await freePort();
 const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
 const url = `redis://127.0.0.1:${port}`;
+// Never leave the server behind, whatever happens below (it is SIGCONT-ed first in case it is stopped).
+process.on('exit', () => {
+  try {
+    process.kill(redis.pid, 'SIGCONT');
+    process.kill(redis.pid, 'SIGKILL');
+  } catch {}
+});
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  process.exit(1);
+});
 while (!(await canConnect(port))) await sleep(50);
 
 const raw = createClient({ url, RESP: 2 });
