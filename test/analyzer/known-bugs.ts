@@ -48,11 +48,6 @@ export const LINT_BUGS: KnownBug[] = [
     kind: 'extra',
     why: "tagValue.ts normaliseKey(): 'uid' is not mapped to 'id' (uuid/pk/identifier are), so `user-settings-${userId}` vs `user-settings-${uid}` is called a mismatch",
   },
-  {
-    key: 'matching app/actions.ts:59 undeclared-tag',
-    kind: 'extra',
-    why: "tags passed as `{ next: { tags: ['authors'] } }` to an in-repo CMS client method (lib/sanity.ts `client.fetch(query, params, options)` forwarding `next: options.next` to fetch, next-sanity style) are not followed into the method's option parameter, so 'authors' counts as undeclared",
-  },
 ];
 
 /** Differences in `tagscope tags` output (tags.test.ts); keys end in a tag or `<unresolved>`. */
