@@ -279,6 +279,14 @@ describe('tags command', () => {
     expect(r.stdout).toMatch(/2 tag\(s\), 0 unresolved site\(s\)\./);
   });
 
+  it('text lists unresolved sites separately', () => {
+    const r = runCli(['tags', fx('tag-forms')]);
+    expect(r.status).toBe(0);
+    const [, unresolved = ''] = r.stdout.split('Unresolved (computed at run time):');
+    expect(unresolved).toMatch(/^\s+src\/app\/api\/webhook\/route\.ts:6:17\s+revalidateTag$/m);
+    expect(r.stdout).toMatch(/\d+ tag\(s\), [1-9]\d* unresolved site\(s\)\./);
+  });
+
   it('JSON has version, tags (tag, kind, declarations, invalidations) and unresolved', () => {
     const r = runCli(['tags', fx('clean'), '--format', 'json']);
     const j = JSON.parse(r.stdout);
