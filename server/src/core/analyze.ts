@@ -233,8 +233,7 @@ export class AnalysisSession {
     }
     this.dependents.delete(file);
     this.roles.delete(file);
-    this.calls.clearCache();
-    this.contexts.clearMemo();
+    this.contexts.invalidate(file, this.calls.invalidate(file, touched));
     const base = file.slice(file.lastIndexOf('/') + 1);
     const apps = this.appsOf(file);
     for (const a of apps) {

@@ -9,6 +9,9 @@ export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.A
 
 export interface CallersResult {
   calls: ts.CallExpression[];
+  /** What the result depends on: the names looked up and the files read (incremental updates). */
+  names?: Set<string>;
+  files?: Set<string>;
   /** Referenced other than as a callee (passed as a value, exported to unknown code…). */
   escapes: boolean;
   /** Candidate files exceeded the cap: callers are incomplete. */
@@ -41,8 +44,25 @@ export class CallGraph {
   /** Told every name whose callers are looked up, so an edit that adds or drops an import can refresh them. */
   onLookup?: (name: string) => void;
 
-  clearCache(): void {
-    this.cache.clear();
+  /** The key a function's callers are cached under (its declaration node). */
+  keyOf(fn: ts.Node): ts.Node | undefined {
+    return functionIdentity(fn as FunctionNode)?.decl;
+  }
+
+  /**
+   * Drops the cached callers an edit of `file` can change: those that read the file, that
+   * looked up a name it imports (before or after the edit), or whose function lives in it.
+   * Returns the dropped keys, so results derived from them can be dropped too.
+   */
+  invalidate(file: string, names: Set<string>): Set<ts.Node> {
+    const dropped = new Set<ts.Node>();
+    for (const [key, r] of this.cache) {
+      if (key.getSourceFile().fileName === file || r.files?.has(file) || [...(r.names ?? [])].some((n) => names.has(n))) {
+        this.cache.delete(key);
+        dropped.add(key);
+      }
+    }
+    return dropped;
   }
 
   /** Lets the caller build the import index during its own first read of every file. */
@@ -76,7 +96,7 @@ export class CallGraph {
     this.onLookup?.(owner);
     const hit = this.cache.get(id.decl);
     if (hit) return hit;
-    const result: CallersResult = { calls: [], escapes: false, truncated: false };
+    const result: CallersResult = { calls: [], escapes: false, truncated: false, names: new Set([owner]), files: new Set() };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
     if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result);
@@ -87,6 +107,7 @@ export class CallGraph {
   /** Calls of a function by name, and — when it is put into a factory object — as that object's method. */
   private collectFunctionCalls(name: string, decl: ts.Node, declFile: string, result: CallersResult): void {
     const candidates = this.importers(name, declFile);
+    for (const f of candidates) result.files?.add(f);
     if (candidates.length > MAX_CANDIDATE_FILES) {
       result.truncated = result.escapes = true;
       return;
@@ -122,7 +143,9 @@ export class CallGraph {
   /** Calls `<owner>….<prop>(…)` where owner is a top-level object holding the function. */
   private collectMethodCalls(owner: string, prop: string, declFile: string, result: CallersResult): void {
     this.onLookup?.(owner);
+    result.names?.add(owner);
     const candidates = this.importers(owner, declFile);
+    for (const f of candidates) result.files?.add(f);
     if (candidates.length > MAX_CANDIDATE_FILES) {
       result.truncated = result.escapes = true;
       return;

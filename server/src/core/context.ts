@@ -94,8 +94,16 @@ function looksLikeComponent(fn: ts.SignatureDeclaration): boolean {
   return jsx;
 }
 
+/** The questions the context rules ask: which contexts count as bad for each. */
+export type Reach = 'outside-use-cache' | 'outside-server-action' | 'during-render';
+const BAD: Record<Reach, (c: ExecContext) => boolean> = {
+  'outside-use-cache': (c) => c !== 'use-cache' && c !== 'unknown',
+  'outside-server-action': (c) => c === 'route-handler' || c === 'middleware' || c === 'pages-api' || c === 'client',
+  'during-render': (c) => c === 'render' || c === 'use-cache',
+};
+
 export class ContextAnalyzer {
-  private readonly memo = new Map<ts.Node, Set<ExecContext>>();
+  private readonly reachMemo = new Map<ts.Node, Map<Reach, { result: Array<{ at: ts.Node; context: ExecContext }>; deps: ts.Node[] }>>();
 
   constructor(
     private readonly resolver: Resolver,
@@ -103,8 +111,15 @@ export class ContextAnalyzer {
     private readonly roleOf: (sf: ts.SourceFile) => FileRole,
   ) {}
 
-  clearMemo(): void {
-    this.memo.clear();
+  /** Drops memoised reach results that depended on dropped callers, or on nodes of an edited file. */
+  invalidate(file: string, droppedCallers: Set<ts.Node>): void {
+    for (const [node, byReach] of this.reachMemo) {
+      if (node.getSourceFile().fileName === file) {
+        this.reachMemo.delete(node);
+        continue;
+      }
+      for (const [reach, entry] of byReach) if (entry.deps.some((d) => droppedCallers.has(d) || d.getSourceFile().fileName === file)) byReach.delete(reach);
+    }
   }
 
   /**
@@ -140,34 +155,32 @@ export class ContextAnalyzer {
     return { unit: sf, context: 'unknown' };
   }
 
-  /** Every context a node can run in, following helpers into their callers. */
-  contextsOf(node: ts.Node, depth = 0, seen = new Set<ts.Node>()): Set<ExecContext> {
-    const { unit, context } = this.unitOf(node);
-    if (context) return new Set([context]);
-    const memo = this.memo.get(unit);
-    if (memo) return memo;
-    if (seen.has(unit) || depth > 8) return new Set(['unknown']);
-    seen.add(unit);
-    const out = new Set<ExecContext>();
-    const callers = this.calls.callers(unit as FunctionNode);
-    if (callers.escapes || callers.calls.length === 0) out.add('unknown');
-    for (const c of callers.calls) for (const x of this.contextsOf(c, depth + 1, seen)) out.add(x);
-    this.memo.set(unit, out);
-    return out;
-  }
-
   /**
    * Where a bad context reaches a node: the node itself when its own unit is bad, else the
    * call sites (in bad units) of the helper that contains it. This puts the diagnostic where
-   * the fix belongs: the route handler's call of a server-only wrapper.
+   * the fix belongs: the route handler's call of a server-only wrapper. Memoised per node and
+   * question, and kept across edits that don't touch the callers it followed.
    */
-  badReach(node: ts.Node, isBad: (c: ExecContext) => boolean, depth = 0, seen = new Set<ts.Node>()): Array<{ at: ts.Node; context: ExecContext }> {
+  badReach(node: ts.Node, reach: Reach): Array<{ at: ts.Node; context: ExecContext }> {
+    const hit = this.reachMemo.get(node)?.get(reach);
+    if (hit) return hit.result;
+    const deps: ts.Node[] = [];
+    const result = this.follow(node, BAD[reach], 0, new Set(), deps);
+    let byReach = this.reachMemo.get(node);
+    if (!byReach) this.reachMemo.set(node, (byReach = new Map()));
+    byReach.set(reach, { result, deps });
+    return result;
+  }
+
+  private follow(node: ts.Node, isBad: (c: ExecContext) => boolean, depth: number, seen: Set<ts.Node>, deps: ts.Node[]): Array<{ at: ts.Node; context: ExecContext }> {
     const { unit, context } = this.unitOf(node);
     if (context) return isBad(context) ? [{ at: node, context }] : [];
     if (seen.has(unit) || depth > 8) return [];
     seen.add(unit);
+    const key = this.calls.keyOf(unit);
+    if (key) deps.push(key);
     const out: Array<{ at: ts.Node; context: ExecContext }> = [];
-    for (const c of this.calls.callers(unit as FunctionNode).calls) out.push(...this.badReach(c, isBad, depth + 1, seen));
+    for (const c of this.calls.callers(unit as FunctionNode).calls) out.push(...this.follow(c, isBad, depth + 1, seen, deps));
     return out;
   }
 }

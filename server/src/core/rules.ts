@@ -57,7 +57,7 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   for (const f of facts.files) {
     for (const { api, call } of f.calls) {
       if (api === 'cacheTag' || api === 'cacheLife') {
-        for (const bad of contexts.badReach(call, (c) => c !== 'use-cache' && c !== 'unknown')) {
+        for (const bad of contexts.badReach(call, 'outside-use-cache')) {
           out.push({
             code: 'cache-tag-outside-use-cache',
             location: locationOf(bad.at === call ? call.expression : bad.at),
@@ -67,7 +67,7 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
         }
       }
       if (api === 'updateTag') {
-        for (const bad of contexts.badReach(call, (c) => c === 'route-handler' || c === 'middleware' || c === 'pages-api' || c === 'client')) {
+        for (const bad of contexts.badReach(call, 'outside-server-action')) {
           const direct = bad.at === call;
           out.push({
             code: 'update-tag-outside-server-action',
@@ -78,7 +78,7 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
         }
       }
       if (api === 'revalidateTag' || api === 'updateTag' || api === 'revalidatePath' || api === 'expireTag') {
-        for (const bad of contexts.badReach(call, (c) => c === 'render' || c === 'use-cache')) {
+        for (const bad of contexts.badReach(call, 'during-render')) {
           const name = api === 'expireTag' ? 'unstable_expireTag' : api;
           out.push({
             code: 'invalidate-during-render',
