@@ -50,17 +50,29 @@ export function analyzeWorkspace(root: string, options: AnalyzeOptions = {}): Wo
   };
 }
 
-/** Diagnostics of all apps, deduplicated (shared code is analysed once per app) and sorted. */
+/** Rules whose verdict depends on the app's own next.config or routes. */
+const APP_DEPENDENT = new Set(['unknown-cache-life-profile', 'unknown-cache-handler', 'revalidate-path-no-route']);
+
+/**
+ * Diagnostics of all apps, deduplicated (shared code is analysed once per app) and sorted.
+ * In shared code (outside every app), an app-dependent verdict stands only when every app that
+ * sees the code reaches it: a profile one app configures is not an error because another lacks it.
+ */
 export function mergeDiagnostics(apps: AppResult[]): Diagnostic[] {
-  const seen = new Set<string>();
-  const out: Diagnostic[] = [];
+  const byKey = new Map<string, { d: Diagnostic; apps: number }>();
   for (const a of apps)
     for (const d of a.diagnostics) {
       const key = `${d.location.file}:${d.location.start}:${d.code}:${d.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(d);
+      const hit = byKey.get(key);
+      if (hit) hit.apps++;
+      else byKey.set(key, { d, apps: 1 });
     }
+  const out: Diagnostic[] = [];
+  for (const { d, apps: n } of byKey.values()) {
+    const shared = !apps.some((a) => d.location.file.startsWith(a.app.root + '/'));
+    if (shared && APP_DEPENDENT.has(d.code) && n < apps.length) continue;
+    out.push(d);
+  }
   out.sort((a, b) => (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : a.location.start - b.location.start));
   return out;
 }

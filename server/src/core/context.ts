@@ -17,6 +17,7 @@ export interface FileRole {
 }
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const RENDER_EXPORTS = new Set(['default', 'generateMetadata', 'generateViewport', 'generateStaticParams']);
 const RENDER_FILES = /^(page|layout|template|default|not-found|forbidden|unauthorized|error|global-error|loading|opengraph-image|twitter-image|icon|apple-icon|sitemap)\.(tsx?|jsx?|mdx?)$/;
 
 /** The directive prologue of a body or file: 'use cache', 'use cache: x', 'use server', 'use client'. */
@@ -67,17 +68,31 @@ export function functionDirective(fn: ts.SignatureDeclaration): 'use cache' | 'u
   return undefined;
 }
 
-function exportedName(fn: ts.Node): string | undefined {
+/** Every name a top-level function is exported under: modifiers, `export default`, and `export { f as GET }`. */
+function exportedNames(fn: ts.Node): string[] {
+  const out: string[] = [];
+  let local: string | undefined;
   if (ts.isFunctionDeclaration(fn)) {
-    if (hasDefaultModifier(fn)) return 'default';
-    if (hasExportModifier(fn)) return fn.name?.text;
-    return undefined;
+    if (hasDefaultModifier(fn)) out.push('default');
+    else if (hasExportModifier(fn) && fn.name) out.push(fn.name.text);
+    local = fn.name?.text;
+  } else {
+    let p = fn.parent;
+    while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isCallExpression(p))) p = p.parent;
+    if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) {
+      local = p.name.text;
+      if (ts.isVariableStatement(p.parent.parent) && hasExportModifier(p.parent.parent)) out.push(local);
+    }
+    if (p && ts.isExportAssignment(p)) out.push('default');
   }
-  let p = fn.parent;
-  while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isCallExpression(p))) p = p.parent;
-  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) && ts.isVariableStatement(p.parent.parent) && hasExportModifier(p.parent.parent)) return p.name.text;
-  if (p && ts.isExportAssignment(p)) return 'default';
-  return undefined;
+  if (local) {
+    for (const st of fn.getSourceFile().statements) {
+      if (ts.isExportDeclaration(st) && !st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
+        for (const el of st.exportClause.elements) if ((el.propertyName ?? el.name).text === local) out.push(el.name.text);
+      } else if (ts.isExportAssignment(st) && ts.isIdentifier(st.expression) && st.expression.text === local) out.push('default');
+    }
+  }
+  return out;
 }
 
 function looksLikeComponent(fn: ts.SignatureDeclaration): boolean {
@@ -138,21 +153,46 @@ export class ContextAnalyzer {
       // after(() => …) runs after the response, outside render.
       const parent = fn.parent;
       if (ts.isCallExpression(parent) && parent.arguments.includes(fn as unknown as ts.Expression) && apiOfCallee(parent.expression, this.resolver) === 'after') return { unit: fn, context: 'after' };
+      // const record = () => …; after(record)
+      if (!isTopLevelFunction(fn) && this.passedToAfter(fn)) return { unit: fn, context: 'after' };
       if (!isTopLevelFunction(fn)) continue; // callbacks and closures run within their parent
-      const exported = exportedName(fn);
+      const names = exportedNames(fn);
+      const exported = names.length > 0;
       if (role.directive === 'use client') return { unit: fn, context: 'client' };
       if (role.directive === 'use cache' && exported) return { unit: fn, context: 'use-cache' };
       if (role.directive === 'use server' && exported) return { unit: fn, context: 'server-action' };
-      if (role.kind === 'route' && exported && HTTP_METHODS.has(exported)) return { unit: fn, context: 'route-handler' };
-      if (role.kind === 'render' && exported && (exported === 'default' || exported === 'generateMetadata' || exported === 'generateViewport' || exported === 'generateStaticParams')) return { unit: fn, context: 'render' };
+      if (role.kind === 'route' && names.some((x) => HTTP_METHODS.has(x))) return { unit: fn, context: 'route-handler' };
+      if (role.kind === 'render' && names.some((x) => RENDER_EXPORTS.has(x))) return { unit: fn, context: 'render' };
       if (role.kind === 'middleware' && exported) return { unit: fn, context: 'middleware' };
-      if (role.kind === 'pages-api' && exported === 'default') return { unit: fn, context: 'pages-api' };
+      if (role.kind === 'pages-api' && names.includes('default')) return { unit: fn, context: 'pages-api' };
       if (role.directive !== 'use server' && role.kind !== 'route' && looksLikeComponent(fn)) return { unit: fn, context: 'render' };
       return { unit: fn };
     }
     // Module top level: runs when the module loads.
     if (role.directive === 'use client') return { unit: sf, context: 'client' };
     return { unit: sf, context: 'unknown' };
+  }
+
+  /** A local function whose only uses are as the callback of `after(name)`. */
+  private passedToAfter(fn: ts.SignatureDeclaration): boolean {
+    const decl = fn.parent;
+    if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer !== (fn as unknown as ts.Expression)) return false;
+    const name = decl.name.text;
+    let scope: ts.Node | undefined = decl.parent;
+    while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+    if (!scope) return false;
+    let inAfter = false;
+    let otherUse = false;
+    const visit = (n: ts.Node) => {
+      if (ts.isIdentifier(n) && n.text === name && n !== decl.name) {
+        const call = n.parent;
+        if (ts.isCallExpression(call) && call.arguments.includes(n) && apiOfCallee(call.expression, this.resolver) === 'after') inAfter = true;
+        else otherUse = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(scope);
+    return inAfter && !otherUse;
   }
 
   /**
@@ -174,6 +214,20 @@ export class ContextAnalyzer {
 
   private follow(node: ts.Node, isBad: (c: ExecContext) => boolean, depth: number, seen: Set<ts.Node>, deps: ts.Node[]): Array<{ at: ts.Node; context: ExecContext }> {
     const { unit, context } = this.unitOf(node);
+    if (context === 'server-action') {
+      // A Server Action runs as one when the client invokes it; called directly from server
+      // code (a page render, a route handler) it is a plain function in the caller's context.
+      const out: Array<{ at: ts.Node; context: ExecContext }> = isBad(context) ? [{ at: node, context }] : [];
+      if (seen.has(unit) || depth > 8) return out;
+      seen.add(unit);
+      const key = this.calls.keyOf(unit);
+      if (key) deps.push(key);
+      for (const c of this.calls.callers(unit as FunctionNode).calls) {
+        if (this.roleOf(c.getSourceFile()).directive === 'use client') continue; // a real action invocation
+        out.push(...this.follow(c, isBad, depth + 1, seen, deps));
+      }
+      return out;
+    }
     if (context) return isBad(context) ? [{ at: node, context }] : [];
     if (seen.has(unit) || depth > 8) return [];
     seen.add(unit);

@@ -147,7 +147,7 @@ export function holeIdentity(expr: string): { entity?: string; key: string } | u
 }
 
 function normaliseKey(w: string): string {
-  if (w === 'identifier' || w === 'uuid' || w === 'pk') return 'id';
+  if (w === 'identifier' || w === 'uuid' || w === 'uid' || w === 'pk') return 'id';
   return singular(w);
 }
 
@@ -166,7 +166,8 @@ export function holesMismatch(a: HoleOrigin, b: HoleOrigin): boolean {
   const y = holeIdentity(b.expr);
   if (!x || !y) return false;
   if (x.key !== y.key) return IDENTITY_KEYS.has(x.key) && IDENTITY_KEYS.has(y.key);
-  return !!x.entity && !!y.entity && x.entity !== y.entity;
+  // Different entities, unless one name abbreviates the other (org / organization, cat / category).
+  return !!x.entity && !!y.entity && !x.entity.startsWith(y.entity) && !y.entity.startsWith(x.entity);
 }
 
 const IDENTITY_KEYS = new Set(['id', 'slug', 'handle', 'name', 'email', 'username', 'code', 'sku', 'uid', 'path', 'locale', 'lang', 'key']);
