@@ -10,7 +10,7 @@ import { generateWorkspace } from './synthetic.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVER = resolve(here, '../../dist/server.js');
 const FILES = Number(process.env.LSP_BENCH_FILES ?? 5000);
-const EDITS = Number(process.env.LSP_BENCH_EDITS ?? 60);
+const EDITS = 2 * Math.ceil(Number(process.env.LSP_BENCH_EDITS ?? 60) / 2); // even: each run ends where it began
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 

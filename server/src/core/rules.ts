@@ -69,11 +69,15 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
       if (api === 'updateTag') {
         for (const bad of contexts.badReach(call, 'outside-server-action')) {
           const direct = bad.at === call;
+          // In the browser neither API exists: the fix is a Server Action, not revalidateTag.
+          const client = bad.context === 'client';
           out.push({
             code: 'update-tag-outside-server-action',
             location: locationOf(direct ? call.expression : bad.at),
-            message: `\`updateTag\` ${direct ? 'runs' : 'is reached through this call'} ${describe(bad.context)}, not in a Server Action. Next throws: "updateTag can only be called from within a Server Action. To invalidate cache tags in Route Handlers or other contexts, use revalidateTag instead." (${LEARN_UPDATE}) Use \`revalidateTag(tag, 'max')\` here.`,
-            fixes: direct ? updateToRevalidateFix(call) : [],
+            message: client
+              ? `\`updateTag\` ${direct ? 'runs' : 'is reached through this call'} in a 'use client' module, where next/cache cannot run. Move the invalidation into a Server Action ('use server') and call that from the client.`
+              : `\`updateTag\` ${direct ? 'runs' : 'is reached through this call'} ${describe(bad.context)}, not in a Server Action. Next throws: "updateTag can only be called from within a Server Action. To invalidate cache tags in Route Handlers or other contexts, use revalidateTag instead." (${LEARN_UPDATE}) Use \`revalidateTag(tag, 'max')\` here.`,
+            fixes: direct && !client ? updateToRevalidateFix(call) : [],
           });
         }
       }
@@ -125,7 +129,8 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
     }
   }
   if (facts.handlersKnown) {
-    const known = [...BUILTIN_HANDLERS, ...facts.handlers.filter((h) => /^[a-z-]+$/.test(h))];
+    const known = [...new Set([...BUILTIN_HANDLERS, ...facts.handlers.filter((h) => /^[a-z-]+$/.test(h))])];
+    const rejected = facts.handlers.filter((h) => !/^[a-z-]+$/.test(h));
     for (const f of facts.files) {
       for (const d of f.directives) {
         if (known.includes(d.kind)) continue;
@@ -134,7 +139,9 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
         out.push({
           code: 'unknown-cache-handler',
           location: loc,
-          message: `'use cache: ${d.kind}' has no handler: the build fails with "Unknown cache kind "${d.kind}". Please configure a cache handler for this kind in the \`cacheHandlers\` object in your Next.js config." Known kinds: ${known.join(', ')}.`,
+          message: rejected.includes(d.kind)
+            ? `'use cache: ${d.kind}' names a cacheHandlers key Next rejects: "Invalid handler fields configured for "cacheHandlers": ${d.kind}: key must only use characters a-z and -". Rename the key (and this directive) to lowercase letters and dashes.`
+            : `'use cache: ${d.kind}' has no handler: the build fails with "Unknown cache kind "${d.kind}". Please configure a cache handler for this kind in the \`cacheHandlers\` object in your Next.js config." Known kinds: ${known.join(', ')}.`,
           fixes: near ? [{ title: `Change to 'use cache: ${near}'`, edits: [edit(loc, quoteLike(loc, sourceOf(loc.file), 'use cache: ' + near))], preferred: true }] : [],
         });
       }
