@@ -443,7 +443,7 @@ connection.onRequest(TagAtRequest.type, guard({ tags: [], patterns: [] }, (p) =>
   const patterns = site.values.filter((v) => v.kind === 'pattern').map(displayTag);
   return { tags, patterns };
 }));
-connection.onRequest(StoreStatesRequest.type, guard({ connected: false, states: [] }, () => ({ connected: store.connected, states: store.all() })));
+connection.onRequest(StoreStatesRequest.type, guard({ connected: false, states: [] }, async () => ({ connected: store.connected, states: await store.fresh() })));
 
 function profileNames(): string[] {
   const names = new Set(BUILTIN_PROFILES);

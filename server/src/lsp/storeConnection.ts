@@ -40,6 +40,25 @@ export class StoreConnection {
     return [...this.states.values()];
   }
 
+  private listedAt = 0;
+
+  /**
+   * Every state, re-listing the store at most every `maxAgeMs`: invalidations arrive live, but a
+   * tag Next starts writing (seen, never invalidated) only shows up in a listing.
+   */
+  async fresh(maxAgeMs = 2000): Promise<StoreTagState[]> {
+    const store = this.store;
+    if (store && Date.now() - this.listedAt > maxAgeMs) {
+      this.listedAt = Date.now();
+      try {
+        for (const st of await store.list()) if (!this.states.has(st.tag) || st.stale !== undefined || st.expired !== undefined) this.states.set(st.tag, st);
+      } catch {
+        /* the live states stay; the next request retries */
+      }
+    }
+    return this.all();
+  }
+
   /** Polling interval of the subscription fallback (tagscope.refreshIntervalMs). */
   pollMs = 1000;
 
@@ -52,6 +71,7 @@ export class StoreConnection {
       this.store = store;
       this.states.clear();
       for (const s of await store.list()) this.states.set(s.tag, s);
+      this.listedAt = Date.now();
       this.unsubscribe = store.subscribe((changed) => {
         for (const c of changed) this.states.set(c.tag, c);
         this.setStatus({ ...this.status, ...this.counts() });
