@@ -173,13 +173,20 @@ export class AnalysisSession {
     return r;
   }
 
-  /** Files an app sees: its own plus shared code outside every app. */
+  private readonly filesByApp = new Map<string, string[]>();
+
+  /** Files an app sees: its own plus shared code outside every app (cached until files come or go). */
   filesOf(appRoot: string): string[] {
-    const multi = this.scan.appRoots.length > 0;
-    return this.scan.sourceFiles.filter((f) => {
-      const owner = multi ? owningApp(f, this.scan.appRoots) : this.scan.root;
-      return owner === appRoot || owner === undefined;
-    });
+    let files = this.filesByApp.get(appRoot);
+    if (!files) {
+      const multi = this.scan.appRoots.length > 0;
+      files = this.scan.sourceFiles.filter((f) => {
+        const owner = multi ? owningApp(f, this.scan.appRoots) : this.scan.root;
+        return owner === appRoot || owner === undefined;
+      });
+      this.filesByApp.set(appRoot, files);
+    }
+    return files;
   }
 
   factsOf(file: string): FileFacts | undefined {
@@ -250,7 +257,10 @@ export class AnalysisSession {
     const apps = this.appsOf(file);
     for (const a of apps) {
       if (NEXT_CONFIG.test(base) && file.startsWith(a + '/')) this.configByApp.delete(a);
-      if (change.kind !== 'changed') this.routesByApp.delete(a);
+      if (change.kind !== 'changed') {
+        this.routesByApp.delete(a);
+        this.filesByApp.delete(a);
+      }
     }
     return apps;
   }

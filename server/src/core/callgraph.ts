@@ -106,15 +106,7 @@ export class CallGraph {
 
   /** Calls of a function by name, and — when it is put into a factory object — as that object's method. */
   private collectFunctionCalls(name: string, decl: ts.Node, declFile: string, result: CallersResult): void {
-    const candidates = this.importers(name, declFile);
-    for (const f of candidates) result.files?.add(f);
-    if (candidates.length > MAX_CANDIDATE_FILES) {
-      result.truncated = result.escapes = true;
-      return;
-    }
-    for (const file of candidates) {
-      const sf = this.host.sourceFile(file);
-      if (!sf) continue;
+    this.forEachCandidate(name, declFile, result, (sf, file) => {
       const visit = (n: ts.Node): void => {
         if (ts.isIdentifier(n) && !isDeclarationName(n) && !isPropertyName(n)) {
           const parent = n.parent;
@@ -137,22 +129,14 @@ export class CallGraph {
         ts.forEachChild(n, visit);
       };
       visit(sf);
-    }
+    });
   }
 
   /** Calls `<owner>….<prop>(…)` where owner is a top-level object holding the function. */
   private collectMethodCalls(owner: string, prop: string, declFile: string, result: CallersResult): void {
     this.onLookup?.(owner);
     result.names?.add(owner);
-    const candidates = this.importers(owner, declFile);
-    for (const f of candidates) result.files?.add(f);
-    if (candidates.length > MAX_CANDIDATE_FILES) {
-      result.truncated = result.escapes = true;
-      return;
-    }
-    for (const file of candidates) {
-      const sf = this.host.sourceFile(file);
-      if (!sf) continue;
+    this.forEachCandidate(owner, declFile, result, (sf) => {
       const visit = (n: ts.Node): void => {
         if (ts.isPropertyAccessExpression(n) && n.name.text === prop) {
           const call = ts.isCallExpression(n.parent) && n.parent.expression === n ? n.parent : undefined;
@@ -162,6 +146,20 @@ export class CallGraph {
         ts.forEachChild(n, visit);
       };
       visit(sf);
+    });
+  }
+
+  /** Parses each file that can call `name` (recorded as a dependency), or gives up past the cap. */
+  private forEachCandidate(name: string, declFile: string, result: CallersResult, fn: (sf: ts.SourceFile, file: string) => void): void {
+    const candidates = this.importers(name, declFile);
+    for (const f of candidates) result.files?.add(f);
+    if (candidates.length > MAX_CANDIDATE_FILES) {
+      result.truncated = result.escapes = true;
+      return;
+    }
+    for (const file of candidates) {
+      const sf = this.host.sourceFile(file);
+      if (sf) fn(sf, file);
     }
   }
 }

@@ -87,6 +87,7 @@ export class FolderIndex {
     }
     this.allSites = [...byKey.values()];
     this.matcher = undefined;
+    this.inventoryCache = undefined;
     this.sitesByFile.clear();
     for (const s of this.allSites) {
       const list = this.sitesByFile.get(s.location.file);
@@ -125,7 +126,14 @@ export class FolderIndex {
     return this.allSites.filter((s) => s.values.some((v) => v.kind === 'static' && v.value === tag));
   }
 
+  private inventoryCache?: Array<{ tag: string; kind: 'static' | 'pattern'; sites: Site[]; profiles: string[] }>;
+
+  /** Every tag or pattern with its sites; computed once per index state. */
   inventory(): Array<{ tag: string; kind: 'static' | 'pattern'; sites: Site[]; profiles: string[] }> {
+    return (this.inventoryCache ??= this.buildInventory());
+  }
+
+  private buildInventory(): Array<{ tag: string; kind: 'static' | 'pattern'; sites: Site[]; profiles: string[] }> {
     const byKey = new Map<string, { tag: string; kind: 'static' | 'pattern'; sites: Site[]; profiles: string[] }>();
     for (const s of this.allSites)
       for (const v of s.values) {
