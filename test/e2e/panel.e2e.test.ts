@@ -20,12 +20,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { assertChromium, launchBrowser } from './browser';
 import { TagStore } from '@tagscope/handler';
 // @ts-expect-error -- plain .mjs helper shared with `npm start`
 import { ensureCodeServer, freePort, installExtension, makeProfile, root, startCodeServer } from '../../scripts/code-server.mjs';
 
-const CHROMIUM = process.env.TAGSCOPE_E2E_CHROMIUM || '/usr/bin/chromium';
 const REDIS_URL = process.env.TAGSCOPE_E2E_REDIS_URL || 'redis://127.0.0.1:6379';
 const APP_SRC = join(root, 'test/apps/two-instance');
 const APP = join(root, 'test/.artifacts/panel-next/app');
@@ -203,7 +203,7 @@ describe('Cache Tags panel against a real next start and Redis (code-server 4.10
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of readdirSync(ARTIFACTS)) if (f.endsWith('.png')) rmSync(join(ARTIFACTS, f));
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set TAGSCOPE_E2E_CHROMIUM)`);
+    assertChromium();
     work = mkdtempSync(join(tmpdir(), 'tagscope-panel-e2e-'));
     setDb('v1');
     store = await TagStore.connect({ url: REDIS_URL, keyPrefix: KEY_PREFIX, timeoutMs: 2000 });
@@ -221,17 +221,7 @@ describe('Cache Tags panel against a real next start and Redis (code-server 4.10
     setUserSettings({ 'typescript.tsserver.useSyntaxServer': 'always', 'workbench.colorTheme': 'Default Light Modern' });
     installExtension(codeServer, dirs, vsix);
     server = await startCodeServer(codeServer, dirs, { logFile: join(ARTIFACTS, 'code-server.log') });
-    const chromeHome = join(base, 'chromium');
-    mkdirSync(chromeHome, { recursive: true });
-    browser = await chromium.launchPersistentContext(join(chromeHome, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      env: { ...process.env, HOME: chromeHome },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(30_000);
+    ({ browser, page } = await launchBrowser(join(base, 'chromium')));
     page.on('dialog', (d) => {
       dialogs.push(`${d.type()}: ${d.message()}`);
       void d.dismiss().catch(() => undefined);

@@ -23,13 +23,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { assertChromium, launchBrowser } from './browser';
 import { TagStore } from '@tagscope/handler';
 import { build } from 'esbuild';
 // @ts-expect-error -- plain .mjs helper shared with `npm start`
 import { ensureCodeServer, freePort, installExtension, makeProfile, root, startCodeServer } from '../../scripts/code-server.mjs';
 
-const CHROMIUM = process.env.TAGSCOPE_E2E_CHROMIUM || '/usr/bin/chromium';
 const WORKSPACE = join(root, 'test/e2e/workspace');
 const ARTIFACTS = join(root, 'test/.artifacts/e2e');
 const PASSWORD = `e2e-secret-${process.pid}-${Date.now().toString(36)}`;
@@ -178,7 +178,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of readdirSync(ARTIFACTS)) if (f.endsWith('.png')) rmSync(join(ARTIFACTS, f));
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set TAGSCOPE_E2E_CHROMIUM)`);
+    assertChromium();
     redisUrl = await timed('redis', startRedis);
     const codeServer: string = await timed('provision code-server', () => ensureCodeServer());
     codeServerEntry = codeServer;
@@ -195,17 +195,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     writeFileSync(settingsFile, JSON.stringify({ ...settings, ...LIGHT_TS, 'tagscope.redis.keyPrefix': KEY_PREFIX, 'tagscope.trace.server': 'verbose' }, null, 2));
     await timed('install vsix', () => installExtension(codeServer, dirs, vsix));
     server = await timed('start code-server', () => startCodeServer(codeServer, dirs, { logFile: join(ARTIFACTS, 'code-server.log'), extraArgs: ['--log', 'trace'] }));
-    const chromeHome = join(base, 'chromium');
-    mkdirSync(chromeHome, { recursive: true });
-    browser = await chromium.launchPersistentContext(join(chromeHome, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      env: { ...process.env, HOME: chromeHome },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(30_000);
+    ({ browser, page } = await launchBrowser(join(base, 'chromium')));
     await timed('open workbench', async () => {
       await page.goto(`${server!.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
       await page.locator('.monaco-workbench .explorer-folders-view').waitFor({ timeout: 60_000 });
