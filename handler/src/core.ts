@@ -13,6 +13,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, write
 import { join } from 'node:path';
 import { Conn, Unavailable } from './conn';
 import { Keys } from './keys';
+import { decodeEntry, type DecodedEntry } from './codec';
 import type { MetricEvent, ResolvedOptions } from './config';
 import { INFINITE_CACHE } from './config';
 
@@ -651,6 +652,23 @@ export class Core {
       if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'get', error: err });
       return undefined;
     }
+  }
+
+  /**
+   * The read both handlers start with: the tag-log sync and the entry GET in one round trip,
+   * then decoding. Every way to miss is reported with its reason; only a usable entry returns.
+   */
+  async readSynced<M>(key: string, sync: Promise<boolean>, handler: 'use-cache' | 'incremental', validMeta: (m: unknown) => m is M): Promise<DecodedEntry<M> | undefined> {
+    const [synced, raw] = await Promise.all([this.bounded(sync), this.readEntry(key)]);
+    const miss = (reason: string) => {
+      this.emit({ type: 'miss', handler, reason });
+      return undefined;
+    };
+    if (!synced || raw === undefined) return miss('unavailable');
+    if (raw === null) return miss('absent');
+    const e = decodeEntry<M>(raw);
+    if (!e || !validMeta(e.meta)) return miss('corrupt');
+    return e;
   }
 
   /** Stores an entry unless Redis already holds a newer generation (timestamp compared in Lua). */

@@ -5,7 +5,7 @@
  */
 import { resolveOptions, type TagscopeOptions } from './config';
 import { Core } from './core';
-import { decodeEntry, decodeValue, encodeEntry, encodeValue } from './codec';
+import { decodeValue, encodeEntry, encodeValue } from './codec';
 
 const TAGS_HEADER = 'x-next-cache-tags';
 
@@ -23,6 +23,10 @@ export interface IncrementalCacheHandlerValue {
   lastModified: number;
   value: any;
   cacheControl?: CacheControl;
+}
+
+function validMeta(m: any): m is Meta {
+  return !!m && typeof m.k === 'string' && Array.isArray(m.tags);
 }
 
 function headerTags(value: any): string[] {
@@ -57,22 +61,9 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
       const core = this.core;
       try {
         if (core.o.disabled) return null;
-        const key = core.keys.incrementalEntry(cacheKey);
         // No refreshTags in this API: every get starts a delta read of the log alongside its GET.
-        const [synced, raw] = await Promise.all([core.bounded(core.requestSync()), core.readEntry(key)]);
-        if (!synced || raw === undefined) {
-          core.emit({ type: 'miss', handler: H, reason: 'unavailable' });
-          return null;
-        }
-        if (raw === null) {
-          core.emit({ type: 'miss', handler: H, reason: 'absent' });
-          return null;
-        }
-        const e = decodeEntry<Meta>(raw);
-        if (!e || typeof e.meta.k !== 'string' || !Array.isArray(e.meta.tags)) {
-          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
-          return null;
-        }
+        const e = await core.readSynced(core.keys.incrementalEntry(cacheKey), core.requestSync(), H, validMeta);
+        if (!e) return null;
         let value: any;
         try {
           value = decodeValue(JSON.parse(e.body.toString('utf8')));

@@ -4,7 +4,7 @@
  */
 import { resolveOptions, type TagscopeOptions } from './config';
 import { Core } from './core';
-import { decodeEntry, encodeEntry } from './codec';
+import { encodeEntry } from './codec';
 
 /** Next's CacheEntry (next/dist/server/lib/cache-handlers/types.d.ts). */
 export interface CacheEntry {
@@ -77,21 +77,8 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
         const pending = pendingSets.get(cacheKey);
         if (pending) await pending;
         if (o.disabled) return undefined;
-        const key = core.keys.useCacheEntry(cacheKey);
-        const [synced, raw] = await Promise.all([core.bounded(core.awaitSync()), core.readEntry(key)]);
-        if (!synced || raw === undefined) {
-          core.emit({ type: 'miss', handler: H, reason: 'unavailable' });
-          return undefined;
-        }
-        if (raw === null) {
-          core.emit({ type: 'miss', handler: H, reason: 'absent' });
-          return undefined;
-        }
-        const e = decodeEntry<Meta>(raw);
-        if (!e || !validMeta(e.meta)) {
-          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
-          return undefined;
-        }
+        const e = await core.readSynced(core.keys.useCacheEntry(cacheKey), core.awaitSync(), H, validMeta);
+        if (!e) return undefined;
         const { meta } = e;
         const now = core.now();
         if (meta.expire < 0 || now > e.ts + meta.expire * 1000) {

@@ -23,3 +23,15 @@ export async function launchBrowser(home: string): Promise<{ browser: BrowserCon
   page.setDefaultTimeout(30_000);
   return { browser, page };
 }
+
+/** Runs a command from the Command Palette (Control+Shift+P), picking the row with this label. */
+export async function runCommand(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.waitForTimeout(200);
+  await page.keyboard.press('Enter');
+}

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { assertChromium, launchBrowser } from './browser';
+import { assertChromium, launchBrowser, runCommand } from './browser';
 import { TagStore } from '@tagscope/handler';
 // @ts-expect-error -- plain .mjs helper shared with `npm start`
 import { ensureCodeServer, freePort, installExtension, makeProfile, root, startCodeServer } from '../../scripts/code-server.mjs';
@@ -164,17 +164,6 @@ function redisKeys(): string[] {
   return execFileSync('redis-cli', ['-h', host, '-p', port, '--scan', '--pattern', `${KEY_PREFIX}*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
-async function runCommand(label: string) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${label}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-  await sleep(200);
-  await page.keyboard.press('Enter');
-}
-
 const webview = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const row = (tag: string) => {
@@ -276,14 +265,14 @@ describe('Cache Tags panel against a real next start and Redis (code-server 4.10
   });
 
   step('connects with the workspace key prefix; the panel lists the app tags', async () => {
-    await runCommand('Tagscope: Connect to Redis…');
+    await runCommand(page, 'Tagscope: Connect to Redis…');
     const box = page.locator('.quick-input-widget', { hasText: 'Connect to Redis' });
     await box.waitFor();
     await box.locator('input.input').fill(REDIS_URL);
     await sleep(200);
     await page.keyboard.press('Enter');
     await page.locator('.notification-toast', { hasText: 'connected to the tag store' }).first().waitFor({ timeout: 30_000 });
-    await runCommand('Tagscope: Open Cache Tags Panel');
+    await runCommand(page, 'Tagscope: Open Cache Tags Panel');
     const wv = webview();
     await wv.locator('.banner', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
     // Tags from the code (`products`, `uc`, the pattern `item-${id}`) merged with the store's.
@@ -368,7 +357,7 @@ describe('Cache Tags panel against a real next start and Redis (code-server 4.10
     await row('products').waitFor();
     await shot('panel-light');
     // Toggles to workbench.preferredDarkColorTheme (default: Default Dark Modern).
-    await runCommand('Preferences: Toggle between Light/Dark Themes');
+    await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
     // The webview takes the new --vscode-* variables from its host frame.
     const bg = () => webview().locator('body').evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { getPropertyValue(n: string): string } }).getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { assertChromium, launchBrowser } from './browser';
+import { assertChromium, launchBrowser, runCommand } from './browser';
 import { TagStore } from '@tagscope/handler';
 import { build } from 'esbuild';
 // @ts-expect-error -- plain .mjs helper shared with `npm start`
@@ -78,18 +78,6 @@ async function startRedis(): Promise<string> {
     }
   }
   throw new Error('redis-server did not answer within 10 s');
-}
-
-/** Runs a command from the Command Palette (Control+Shift+P), picking the row with exactly this label. */
-async function runCommand(label: string) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${label}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-  await sleep(200);
-  await page.keyboard.press('Enter');
 }
 
 async function openFile(name: string, expectText: string) {
@@ -294,7 +282,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
   it('connects to Redis from the palette; the URL goes to secret storage only', async () => {
     await timed('connect', async () => {
       await page.mouse.move(700, 700);
-      await runCommand('Tagscope: Connect to Redis…');
+      await runCommand(page, 'Tagscope: Connect to Redis…');
       const box = page.locator('.quick-input-widget', { hasText: 'Connect to Redis' });
       await box.waitFor();
       const input = box.locator('input.input');
@@ -327,7 +315,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       const word = page.locator('.editor-instance .view-lines span', { hasText: /^'products'$/ }).first();
       const b = (await word.boundingBox())!;
       await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
-      await runCommand('Tagscope: Invalidate Cache Tag…');
+      await runCommand(page, 'Tagscope: Invalidate Cache Tag…');
       const modes = page.locator('.quick-input-widget', { hasText: "Invalidate 'products'" });
       await modes.waitFor();
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Expire now' }).first().click();
@@ -345,7 +333,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
 
   it('opens the live tag panel: code and store state per tag, and invalidates from it', async () => {
     await timed('panel', async () => {
-      await runCommand('Tagscope: Open Cache Tags Panel');
+      await runCommand(page, 'Tagscope: Open Cache Tags Panel');
       const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       const row = (tag: string) => wv.locator('.row', { has: wv.locator('.tagtext', { hasText: new RegExp(`^${tag}$`) }) });
       await row('products').locator('.badge').filter({ hasText: 'expired' }).waitFor({ timeout: 30_000 });
@@ -361,7 +349,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       await shot('6c-panel-invalidated');
     });
     expect((await store!.get('prodcuts'))?.expired).toBeLessThanOrEqual(Date.now());
-    await runCommand('View: Close All Editors');
+    await runCommand(page, 'View: Close All Editors');
   }, STEP);
 
   it('reconnects from secret storage after a language server restart', async () => {
@@ -369,7 +357,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     const before = indexed();
     expect(before).toBeGreaterThan(0);
     await timed('restart + reconnect', async () => {
-      await runCommand('Tagscope: Restart Language Server');
+      await runCommand(page, 'Tagscope: Restart Language Server');
       // A new server indexes again and has no store until the client sends the stored URL.
       for (let i = 0; i < 240 && indexed() <= before; i++) await sleep(250);
       expect(indexed()).toBeGreaterThan(before);
@@ -396,7 +384,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
   it('disconnects and forgets the URL', async () => {
     await page.bringToFront();
     await timed('disconnect', async () => {
-      await runCommand('Tagscope: Disconnect from Redis and Forget the URL');
+      await runCommand(page, 'Tagscope: Disconnect from Redis and Forget the URL');
       await page.locator('.notification-toast', { hasText: 'disconnected from the tag store' }).first().waitFor({ timeout: 30_000 });
       await waitForStatus(/^(?!.*Redis).*Tagscope: 1 app/, 30_000);
     });
