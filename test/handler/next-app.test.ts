@@ -75,11 +75,12 @@ class NextInstance {
     this.proc.stderr!.on('data', (d) => (this.log += d));
     const deadline = Date.now() + 60_000;
     for (;;) {
-      try {
-        const r = await fetch(this.base + '/api/nope', { signal: AbortSignal.timeout(2000) });
-        await r.arrayBuffer();
-        return;
-      } catch {}
+      // Raced against a timer: a probe that never settles must not hang the suite.
+      const probe = fetch(this.base + '/api/nope', { signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer()).then(
+        () => true,
+        () => false,
+      );
+      if (await Promise.race([probe, sleep(2500).then(() => false)])) return;
       if (Date.now() > deadline) throw new Error(`${this.name} did not start:\n${this.log}`);
       await sleep(200);
     }
