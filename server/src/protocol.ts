@@ -1,7 +1,7 @@
 // Every custom message between the extension (client/) and the language server (server/),
 // typed once and imported by both sides (the vscode-eslint `$shared/customMessages` pattern).
 // Keep this file free of `vscode` and of server-only imports.
-import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 /** Tag state as the shared store reports it (same shape as @tagscope/handler's TagState). */
 export interface StoreTagState {
@@ -48,6 +48,17 @@ export interface OperationResult {
 export namespace ConnectStoreRequest {
   export const method = 'tagscope/connectStore';
   export const type = new RequestType<ConnectStoreParams, OperationResult, void>(method);
+}
+
+/**
+ * Workspace trust, which only the editor knows. The VS Code client sends
+ * `initializationOptions.workspaceTrusted` (false in Restricted Mode) and this notification when
+ * the user grants trust later. While the client has said false, connectStore is refused without
+ * opening a connection. A client that says nothing (another editor over --stdio) is not gated.
+ */
+export namespace WorkspaceTrustedNotification {
+  export const method = 'tagscope/workspaceTrusted';
+  export const type = new NotificationType0(method);
 }
 
 export namespace DisconnectStoreRequest {

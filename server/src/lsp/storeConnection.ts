@@ -2,7 +2,8 @@
 // TagStore): a live cache of tag states for hovers and the panel, and invalidation writes.
 // The URL lives in memory only; labels shown to users never include credentials.
 import { TagStore } from '@tagscope/handler';
-import type { StoreStatus, StoreTagState } from '../protocol';
+import type { NotificationHandler0 } from 'vscode-languageserver';
+import { WorkspaceTrustedNotification, type StoreStatus, type StoreTagState } from '../protocol';
 
 export function redactUrl(url: string): string {
   try {
@@ -18,6 +19,22 @@ export class StoreConnection {
   private unsubscribe?: () => void;
   private readonly states = new Map<string, StoreTagState>();
   private status: StoreStatus = { state: 'disconnected' };
+  /** The URL of the current connection (memory only): errors from it are redacted with it. */
+  private url?: string;
+  /**
+   * Workspace trust as the client reports it (initializationOptions.workspaceTrusted, then
+   * tagscope/workspaceTrusted). False: connect() refuses before any socket is opened.
+   */
+  trusted = true;
+
+  /** Takes the trust from initializationOptions (absent = not gated) and follows later grants. */
+  followTrust(initializationOptions: unknown, connection: { onNotification(type: typeof WorkspaceTrustedNotification.type, handler: NotificationHandler0): unknown }): void {
+    this.trusted = (initializationOptions as { workspaceTrusted?: unknown } | undefined)?.workspaceTrusted !== false;
+    connection.onNotification(WorkspaceTrustedNotification.type, () => {
+      this.trusted = true;
+      if (this.status.state === 'disabled') this.setStatus({ state: 'disconnected' });
+    });
+  }
 
   constructor(
     private readonly onStatus: (s: StoreStatus) => void,
@@ -64,6 +81,12 @@ export class StoreConnection {
 
   async connect(url: string, keyPrefix: string | undefined): Promise<{ ok: boolean; error?: string }> {
     await this.disconnect();
+    if (!this.trusted) {
+      this.setStatus({ state: 'disabled' });
+      return { ok: false, error: 'The workspace is not trusted: the tag store is off in Restricted Mode.' };
+    }
+    if (typeof url !== 'string' || !url) return { ok: false, error: 'No Redis URL given.' };
+    this.url = url;
     const label = `${redactUrl(url)} · ${keyPrefix || 'tagscope'}`;
     this.setStatus({ state: 'connecting', label });
     try {
@@ -80,7 +103,7 @@ export class StoreConnection {
       this.setStatus({ state: 'connected', label, ...this.counts() });
       return { ok: true };
     } catch (e) {
-      const error = sanitize((e as Error).message ?? String(e), url);
+      const error = sanitize(errorText(e), url);
       await this.disconnect();
       this.setStatus({ state: 'error', label, error });
       return { ok: false, error };
@@ -92,6 +115,7 @@ export class StoreConnection {
     this.unsubscribe = undefined;
     const s = this.store;
     this.store = undefined;
+    this.url = undefined;
     this.states.clear();
     if (s) await s.close().catch(() => undefined);
     if (this.status.state !== 'disabled') this.setStatus({ state: 'disconnected' });
@@ -99,7 +123,7 @@ export class StoreConnection {
 
   async invalidate(tags: string[], expireSeconds: number | undefined): Promise<void> {
     if (!this.store) throw new Error('No tag store connected. Run "Tagscope: Connect to Redis" first.');
-    await this.store.invalidate(tags, expireSeconds === undefined ? undefined : { expire: expireSeconds });
+    await this.redacting(this.store.invalidate(tags, expireSeconds === undefined ? undefined : { expire: expireSeconds }));
     for (const t of tags) {
       const s = await this.store.get(t).catch(() => undefined);
       if (s) this.states.set(t, s);
@@ -109,7 +133,17 @@ export class StoreConnection {
 
   async invalidatePath(path: string, type: 'page' | 'layout' | undefined): Promise<void> {
     if (!this.store) throw new Error('No tag store connected. Run "Tagscope: Connect to Redis" first.');
-    await this.store.invalidatePath(path, type);
+    await this.redacting(this.store.invalidatePath(path, type));
+  }
+
+  /** Errors of the client library can echo the URL: they leave this class redacted. */
+  private async redacting<T>(p: Promise<T>): Promise<T> {
+    const url = this.url;
+    try {
+      return await p;
+    } catch (e) {
+      throw new Error(url ? sanitize(errorText(e), url) : errorText(e));
+    }
   }
 
   private counts(): { stale: number; expired: number } {
@@ -129,15 +163,51 @@ export class StoreConnection {
   }
 }
 
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)) || 'unknown error';
+}
+
+/**
+ * The secrets of a Redis URL as they may appear in a message: every password of a (cluster)
+ * list, raw as typed, percent-decoded and percent-encoded. Found with a plain pattern as well as
+ * with URL parsing, so a URL the parser rejects is still covered.
+ */
+export function secretsOf(url: string): string[] {
+  const found = new Set<string>();
+  const parts = url.split(',');
+  parts.forEach((part, i) => {
+    const p = part.trim();
+    const m = /^(?:[a-z][\w+.-]*:\/\/)?([^@\/]*)@/i.exec(i === 0 ? p : p.replace(/^(?![a-z][\w+.-]*:\/\/)/i, 'redis://'));
+    if (m) {
+      const info = m[1];
+      const colon = info.indexOf(':');
+      if (colon >= 0) found.add(info.slice(colon + 1));
+    }
+    try {
+      const u = new URL(/^[a-z][\w+.-]*:\/\//i.test(p) ? p.replace(/^rediss?\+cluster:/i, 'redis:') : 'redis://' + p);
+      if (u.password) found.add(u.password);
+    } catch {
+      /* not a URL: the pattern above still applies */
+    }
+  });
+  const forms = new Set<string>();
+  for (const pw of found) {
+    if (!pw) continue;
+    forms.add(pw);
+    try {
+      forms.add(decodeURIComponent(pw));
+    } catch {
+      /* a lone % */
+    }
+    forms.add(encodeURIComponent(pw));
+  }
+  return [...forms].filter(Boolean).sort((a, b) => b.length - a.length);
+}
+
 /** Error messages from the client library can echo the URL; never let a password through. */
 export function sanitize(message: string, url: string): string {
   let out = message.split(url).join(redactUrl(url));
-  out = out.replace(/\/\/[^@/\s]*@/g, '//***@');
-  try {
-    const pw = new URL(url.split(',')[0].replace(/^redis\+cluster:/, 'redis:')).password;
-    if (pw) out = out.split(decodeURIComponent(pw)).join('***').split(pw).join('***');
-  } catch {
-    /* not a URL */
-  }
+  out = out.replace(/(\/\/|,)[^@\/\s,]*@/g, '$1***@');
+  for (const secret of secretsOf(url)) out = out.split(secret).join('***');
   return out;
 }
