@@ -220,6 +220,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canProgress = !!params.capabilities.window?.workDoneProgress;
   canFolders = !!params.capabilities.workspace?.workspaceFolders;
   settings = readSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings);
+  store.followTrust(params.initializationOptions, connection); // Restricted Mode: connectStore refused
   const roots = (params.workspaceFolders ?? []).map((f) => fileOf(f.uri)).filter((x): x is string => !!x);
   if (!roots.length && params.rootUri) {
     const r = fileOf(params.rootUri);
