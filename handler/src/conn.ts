@@ -77,7 +77,10 @@ export class Conn extends EventEmitter {
     if (this.clientInstance) return this.clientInstance;
     const o = this.o;
     const redis = lib();
-    const reconnectStrategy = (retries: number) => (this.closed ? false : Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 50));
+    // A cluster node that went away is usually replaced by a promoted replica within seconds: retry it
+    // sooner (1 s cap), so the reconnection attempts that trigger a topology refresh come often.
+    const cap = o.cluster ? 1000 : 2000;
+    const reconnectStrategy = (retries: number) => (this.closed ? false : Math.min(50 * 2 ** retries, cap) + Math.floor(Math.random() * 50));
     const socket = { connectTimeout: Math.max(o.timeoutMs * 4, 1000), reconnectStrategy, noDelay: true };
     let client: any;
     if (o.cluster) {
@@ -86,6 +89,9 @@ export class Conn extends EventEmitter {
         defaults: { socket, disableOfflineQueue: true },
         RESP: 2,
         useReplicas: false,
+        // Re-read the topology 500 ms after a node starts reconnecting (node-redis's default is 5 s):
+        // commands for the slots of a dead master fail until the client learns who replaced it.
+        topologyRefreshOnReconnectionAttemptStrategy: 500,
       });
     } else {
       client = redis.createClient({ url: o.rootUrls[0], RESP: 2, disableOfflineQueue: true, socket });
@@ -110,8 +116,36 @@ export class Conn extends EventEmitter {
     );
   }
 
+  private topologySig: string | undefined;
+  private topologyTimer: NodeJS.Timeout | undefined;
+  /**
+   * Cluster only: emits 'topology' when the set of masters changes (a replica was promoted, a node
+   * replaced). Acknowledged writes can be lost in a hard failover (replication is asynchronous), so
+   * the core rewrites its recent invalidations when it sees one.
+   */
+  private watchTopology(): void {
+    if (!this.o.cluster || this.topologyTimer || this.closed) return;
+    const check = () => {
+      if (this.closed) return;
+      let sig: string;
+      try {
+        sig = (this.client.masters as Array<{ address: string }>).map((m) => m.address).sort().join(',');
+      } catch {
+        return;
+      }
+      if (!sig) return;
+      const prev = this.topologySig;
+      this.topologySig = sig;
+      if (prev !== undefined && prev !== sig) this.emit('topology', { from: prev, to: sig });
+    };
+    check();
+    this.topologyTimer = setInterval(check, 250);
+    this.topologyTimer.unref?.();
+  }
+
   private onReady(): void {
     if (this.closed) return;
+    this.watchTopology();
     const wasUp = this.ready;
     this.ready = true;
     this.failures = 0;
@@ -233,8 +267,9 @@ export class Conn extends EventEmitter {
       return withTimeout(c.sendCommand(args, options), ms);
     };
     if (!this.o.cluster) return fn(mk(this.client));
-    for (const m of this.client.masters) {
-      const c = await this.client.nodeClient(m);
+    for (const m of [...this.client.masters]) {
+      // nodeClient() of a master that just died waits for a connection that never comes: bound it.
+      const c = await withTimeout<any>(this.client.nodeClient(m), this.o.timeoutMs * 4);
       await fn(mk(c));
     }
   }
@@ -260,6 +295,7 @@ export class Conn extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.topologyTimer) clearInterval(this.topologyTimer);
     try {
       if (this.clientInstance) this.clientInstance.destroy();
     } catch {}

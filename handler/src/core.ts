@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Conn, Unavailable } from './conn';
 import { Keys } from './keys';
 import { decodeEntry, type DecodedEntry } from './codec';
+import { RecentOps } from './recent';
 import type { MetricEvent, ResolvedOptions } from './config';
 import { INFINITE_CACHE } from './config';
 
@@ -38,6 +39,18 @@ export interface Op {
 }
 
 const NEVER_MS = INFINITE_CACHE * 1000;
+/**
+ * How far ahead of now (Redis clock) a stale time or a write time may be. Both are stamped "now" by
+ * the writer, so a later one is foreign or hostile: trusted, it would outrank every later invalidation
+ * of the tag (expiry is last-writer-wins by write time) and freeze it. 60 s covers clock error.
+ */
+export const MAX_FUTURE_MS = 60_000;
+
+/** False for a state or op whose stale or write time lies implausibly far in the future. */
+export function plausibleTimes(st: { s?: number; a?: number }, nowMs: number): boolean {
+  const limit = nowMs + MAX_FUTURE_MS;
+  return !(st.s !== undefined && st.s > limit) && !(st.a !== undefined && st.a > limit);
+}
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
 /** Merge rule, identical in Lua below: stale keeps the latest, expired is last-writer-wins by issue time (as Next overwrites it). */
@@ -84,6 +97,9 @@ if type(cur) == 'string' then
     if x and not a then a = x end
   end
 end
+-- a stored state stamped implausibly far in the future is foreign: it must not outrank this write
+local limit = tonumber(ARGV[5])
+if limit and ((s and s > limit) or (a and a > limit)) then s = nil; x = nil; a = nil end
 local ns, nx, na = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if ns and (not s or ns > s) then s = ns end
 if nx and (not a or na >= a) then x = nx; a = na end
@@ -147,6 +163,7 @@ export class Core {
   private journalFile: string | undefined;
   private replaying: Promise<void> | undefined;
   private sameTick = new Map<string, Promise<void>>();
+  private readonly recentOps: RecentOps<Op>;
   private seenPending = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   closed = false;
@@ -163,6 +180,12 @@ export class Core {
     this.conn.on('breaker-open', () => this.emit({ type: 'breaker-open', reason: 'timeouts' }));
     this.conn.on('breaker-close', () => this.emit({ type: 'breaker-close' }));
     this.conn.on('transport-error', (error: unknown) => this.emit({ type: 'redis-error', error }));
+    // Cluster failover: writes acknowledged just before a master died may be missing on its promoted replica.
+    this.recentOps = new RecentOps<Op>(o.cluster);
+    this.conn.on('topology', () => {
+      const ops = this.recentOps.take();
+      if (ops.length) this.keepForReplay(ops);
+    });
     if (o.journalDir) {
       const h = createHash('sha1').update(`${o.rootUrls.join(',')}|${o.keyPrefix}`).digest('hex').slice(0, 12);
       this.journalFile = join(o.journalDir, `journal-${h}-${process.pid}.jsonl`);
@@ -402,10 +425,12 @@ export class Core {
   applyOps(d: unknown): string[] {
     if (!Array.isArray(d)) return [];
     const touched: string[] = [];
+    const now = this.now();
     for (const op of d) {
-      if (!op || typeof op.t !== 'string' || typeof op.a !== 'number') continue;
-      if (op.s !== undefined && typeof op.s !== 'number') continue;
-      if (op.x !== undefined && typeof op.x !== 'number') continue;
+      if (!op || typeof op.t !== 'string' || typeof op.a !== 'number' || !Number.isFinite(op.a)) continue;
+      if (op.s !== undefined && (typeof op.s !== 'number' || !Number.isFinite(op.s))) continue;
+      if (op.x !== undefined && (typeof op.x !== 'number' || !Number.isFinite(op.x))) continue;
+      if (!plausibleTimes(op, now)) continue;
       this.mirror.set(op.t, mergeState(this.mirror.get(op.t), op));
       touched.push(op.t);
     }
@@ -437,7 +462,7 @@ export class Core {
           keys.forEach((k, i) => {
             const tag = this.keys.tagOf(String(k));
             const st = parseState(vals[i]);
-            if (tag === undefined || !st) return;
+            if (tag === undefined || !st || !plausibleTimes(st, this.now())) return;
             let merged = this.mirror.get(tag);
             if (st.s !== undefined) merged = mergeState(merged, { t: tag, s: st.s, a: st.a ?? st.s });
             if (st.x !== undefined) merged = mergeState(merged, { t: tag, x: st.x, a: st.a ?? st.x });
@@ -551,12 +576,13 @@ export class Core {
       const chunk = ops.slice(i, i + 500);
       await Promise.all(
         chunk.map((op) =>
-          this.conn.script(MERGE_LUA, [this.keys.tag(op.t)], [op.s === undefined ? '' : String(op.s), op.x === undefined ? '' : String(op.x), String(op.a), ttlExtra]),
+          this.conn.script(MERGE_LUA, [this.keys.tag(op.t)], [op.s === undefined ? '' : String(op.s), op.x === undefined ? '' : String(op.x), String(op.a), ttlExtra, String(Math.round(this.now()) + MAX_FUTURE_MS)]),
         ),
       );
       const log = this.keys.log();
       const d = JSON.stringify(chunk);
       await this.conn.cmd(log, ['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', d, 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
+      this.recentOps.note(chunk);
       this.conn.cmd(this.keys.channel(), ['PUBLISH', this.keys.channel(), d]).catch(() => {});
     }
   }
