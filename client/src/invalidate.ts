@@ -16,6 +16,7 @@ import {
   type OperationResult,
   type StoreTagState,
 } from '../../server/src/protocol';
+import { plain, quoted } from './text';
 
 type Mode = InvalidateTagParams['mode'];
 const LANGS = new Set(['typescript', 'typescriptreact', 'javascript', 'javascriptreact']);
@@ -70,7 +71,7 @@ async function pickTag(client: LanguageClient, atCursor: string[]): Promise<stri
   const items: TagItem[] = [];
   if (atCursor.length > 1) {
     items.push({ label: 'At the cursor', kind: vscode.QuickPickItemKind.Separator });
-    for (const t of atCursor) items.push({ label: t, tag: t, iconPath: new vscode.ThemeIcon('tag') });
+    for (const t of atCursor) items.push({ label: plain(t), tag: t, iconPath: new vscode.ThemeIcon('tag') });
   }
   const [inventory, store] = await Promise.all([
     client.sendRequest(InventoryRequest.type).catch(() => ({ tags: [], profiles: [] })),
@@ -84,7 +85,7 @@ async function pickTag(client: LanguageClient, atCursor: string[]): Promise<stri
     inCode.add(t.tag);
     const where = t.declarations[0] ?? t.invalidations[0];
     codeItems.push({
-      label: t.tag,
+      label: plain(t.tag),
       tag: t.tag,
       iconPath: new vscode.ThemeIcon('tag'),
       description: `${t.declarations.length} declared · ${t.invalidations.length} invalidated${t.profiles.length ? ` · cacheLife ${t.profiles.join(', ')}` : ''}`,
@@ -95,7 +96,7 @@ async function pickTag(client: LanguageClient, atCursor: string[]): Promise<stri
   const storeOnly = store.states.filter((s) => !inCode.has(s.tag)).sort((a, b) => a.tag.localeCompare(b.tag));
   if (storeOnly.length) {
     items.push({ label: 'In the store only', kind: vscode.QuickPickItemKind.Separator });
-    for (const s of storeOnly) items.push({ label: s.tag, tag: s.tag, iconPath: new vscode.ThemeIcon('database'), description: describeState(s) });
+    for (const s of storeOnly) items.push({ label: plain(s.tag), tag: s.tag, iconPath: new vscode.ThemeIcon('database'), description: describeState(s) });
   }
   if (!codeItems.length && !storeOnly.length && !atCursor.length) {
     const typed = await vscode.window.showInputBox({ title: 'Tagscope: Invalidate Cache Tag', prompt: 'No tags found in code or in the store. Tag to invalidate:', validateInput: (v) => (v.trim() ? undefined : 'Enter a tag') });
@@ -110,7 +111,7 @@ async function pickMode(client: LanguageClient, tag: string): Promise<{ mode: Mo
     { mode: 'stale', label: '$(history) Stale (revalidateTag with profile)', detail: "Serve the cached content once more while it revalidates in the background; expires after the profile's expire time." },
     { mode: 'expire', label: '$(flame) Expire now (updateTag)', detail: 'The next request waits for fresh content.' },
   ];
-  const m = await vscode.window.showQuickPick(modes, { title: `Tagscope: Invalidate '${tag}'`, placeHolder: 'How to invalidate' });
+  const m = await vscode.window.showQuickPick(modes, { title: `Tagscope: Invalidate ${quoted(tag)}`, placeHolder: 'How to invalidate' });
   if (!m) return undefined;
   if (m.mode === 'expire') return { mode: 'expire' };
   const inventory = await client.sendRequest(InventoryRequest.type).catch(() => ({ tags: [], profiles: ['max'] }));
@@ -118,7 +119,7 @@ async function pickMode(client: LanguageClient, tag: string): Promise<{ mode: Mo
   const names = [...new Set(['max', ...inventory.profiles])];
   const p = await vscode.window.showQuickPick(
     names.map((name) => ({ label: name, description: [name === 'max' ? 'recommended' : '', declared.has(name) ? "the declaring function's cacheLife" : ''].filter(Boolean).join(' · ') || undefined })),
-    { title: `Tagscope: Invalidate '${tag}' (stale)`, placeHolder: 'cacheLife profile (its expire time applies)' },
+    { title: `Tagscope: Invalidate ${quoted(tag)} (stale)`, placeHolder: 'cacheLife profile (its expire time applies)' },
   );
   return p ? { mode: 'stale', profile: p.label } : undefined;
 }
@@ -147,7 +148,7 @@ export async function invalidateTag(deps: InvalidationDeps, tagArg?: unknown, op
   if (!how) return { ok: false, error: 'cancelled' };
   const what = how.mode === 'expire' ? 'expire now (updateTag)' : `mark stale (revalidateTag with profile '${how.profile ?? 'max'}')`;
   const confirm = await vscode.window.showWarningMessage(
-    `Invalidate ${tags.map((t) => `'${t}'`).join(', ')}?`,
+    `Invalidate ${tags.map(quoted).join(', ')}?`,
     { modal: true, detail: `This will ${what} in the shared tag store; every running Next.js instance using @tagscope/handler sees it.` },
     'Invalidate',
   );
@@ -157,13 +158,14 @@ export async function invalidateTag(deps: InvalidationDeps, tagArg?: unknown, op
 
 async function send(deps: InvalidationDeps, client: LanguageClient, params: InvalidateTagParams, interactive: boolean): Promise<OperationResult> {
   const result = await client.sendRequest(InvalidateTagRequest.type, params).catch((e: Error) => ({ ok: false, error: e.message }));
-  const names = params.tags.map((t) => `'${t}'`).join(', ');
+  const names = params.tags.map(quoted).join(', ');
   if (result.ok) {
     deps.log.info(`Invalidated ${names} (${params.mode === 'expire' ? 'expired now' : `stale, profile ${params.profile ?? 'max'}`}).`);
     void vscode.window.showInformationMessage(`Tagscope: ${names} ${params.mode === 'expire' ? 'expired now' : `marked stale (profile '${params.profile ?? 'max'}')`}.`);
   } else {
-    deps.log.warn(`Invalidating ${names} failed: ${result.error ?? 'unknown error'}`);
-    if (interactive || result.error) void vscode.window.showErrorMessage(`Tagscope: could not invalidate ${names}: ${result.error ?? 'unknown error'}`);
+    const error = plain(result.error ?? 'unknown error', 500);
+    deps.log.warn(`Invalidating ${names} failed: ${error}`);
+    if (interactive || result.error) void vscode.window.showErrorMessage(`Tagscope: could not invalidate ${names}: ${error}`);
   }
   return result;
 }
@@ -189,21 +191,23 @@ export async function invalidatePath(deps: InvalidationDeps, pathArg?: unknown, 
     { label: 'page', description: "revalidatePath(route, 'page') — every page matching a dynamic route", type: 'page' },
     { label: 'layout', description: "revalidatePath(route, 'layout') — the layout and everything below it", type: 'layout' },
   ];
-  const t = await vscode.window.showQuickPick(types, { title: `Tagscope: Invalidate ${path.trim()}`, placeHolder: 'Type' });
+  const t = await vscode.window.showQuickPick(types, { title: `Tagscope: Invalidate ${plain(path.trim())}`, placeHolder: 'Type' });
   if (!t) return { ok: false, error: 'cancelled' };
-  const confirm = await vscode.window.showWarningMessage(`Invalidate path ${path.trim()}${t.type ? ` (${t.type})` : ''}?`, { modal: true, detail: 'Entries under it expire in the shared tag store for every running Next.js instance.' }, 'Invalidate');
+  const confirm = await vscode.window.showWarningMessage(`Invalidate path ${quoted(path.trim())}${t.type ? ` (${t.type})` : ''}?`, { modal: true, detail: 'Entries under it expire in the shared tag store for every running Next.js instance.' }, 'Invalidate');
   if (confirm !== 'Invalidate') return { ok: false, error: 'cancelled' };
   return sendPath(deps, client, path.trim(), t.type, true);
 }
 
 async function sendPath(deps: InvalidationDeps, client: LanguageClient, path: string, type: 'page' | 'layout' | undefined, interactive: boolean): Promise<OperationResult> {
   const result = await client.sendRequest(InvalidatePathRequest.type, { path, type }).catch((e: Error) => ({ ok: false, error: e.message }));
+  const shown = quoted(path);
   if (result.ok) {
-    deps.log.info(`Invalidated path ${path}${type ? ` (${type})` : ''}.`);
-    void vscode.window.showInformationMessage(`Tagscope: path ${path}${type ? ` (${type})` : ''} invalidated.`);
+    deps.log.info(`Invalidated path ${shown}${type ? ` (${type})` : ''}.`);
+    void vscode.window.showInformationMessage(`Tagscope: path ${shown}${type ? ` (${type})` : ''} invalidated.`);
   } else {
-    deps.log.warn(`Invalidating path ${path} failed: ${result.error ?? 'unknown error'}`);
-    if (interactive || result.error) void vscode.window.showErrorMessage(`Tagscope: could not invalidate ${path}: ${result.error ?? 'unknown error'}`);
+    const error = plain(result.error ?? 'unknown error', 500);
+    deps.log.warn(`Invalidating path ${shown} failed: ${error}`);
+    if (interactive || result.error) void vscode.window.showErrorMessage(`Tagscope: could not invalidate ${shown}: ${error}`);
   }
   return result;
 }

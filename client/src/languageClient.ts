@@ -22,7 +22,9 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     progressOnInitialization: true,
-    initializationOptions: () => ({ settings: settingsSnapshot() }),
+    // workspaceTrusted: the server refuses tagscope/connectStore while it is false (defence in
+    // depth: the client never sends one in Restricted Mode either).
+    initializationOptions: () => ({ settings: settingsSnapshot(), workspaceTrusted: vscode.workspace.isTrusted }),
     // Settings changes are pushed by forwardSettingsChanges() below rather than through
     // `synchronize.configurationSection`: that option also sends the whole section once right
     // after `initialized`, which makes the server index the workspace twice at startup.

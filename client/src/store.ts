@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Trace, type LanguageClient } from 'vscode-languageclient/node';
 import { validateRedisUrl } from './redisUrl';
-import { ConnectStoreRequest, DisconnectStoreRequest, type OperationResult } from '../../server/src/protocol';
+import { plain } from './text';
+import { ConnectStoreRequest, DisconnectStoreRequest, WorkspaceTrustedNotification, type OperationResult } from '../../server/src/protocol';
 
 /**
  * One URL per workspace (a window of project A must never auto-connect to project B's store and
@@ -48,7 +49,7 @@ export class StoreSession implements vscode.Disposable {
       secrets.onDidChange((e) => {
         if (e.key === secretKey()) void this.syncFromSecret();
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.syncFromSecret()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.trustGranted()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('tagscope.redis.keyPrefix') && this.sent) void this.syncFromSecret(true);
       }),
@@ -57,6 +58,13 @@ export class StoreSession implements vscode.Disposable {
 
   private keyPrefix(): string {
     return vscode.workspace.getConfiguration('tagscope').get<string>('redis.keyPrefix') || 'tagscope';
+  }
+
+  /** Trust granted: the server learns it first (it refuses connectStore until then), then connect. */
+  private async trustGranted(): Promise<void> {
+    const client = this.client();
+    if (client?.isRunning()) await client.sendNotification(WorkspaceTrustedNotification.type).catch(() => undefined);
+    await this.syncFromSecret();
   }
 
   /** The server (re)started: it has no connection, so send the stored URL again. */
@@ -81,7 +89,7 @@ export class StoreSession implements vscode.Disposable {
     const keyPrefix = this.keyPrefix();
     if (!force && this.sent && this.sent.url === url && this.sent.keyPrefix === keyPrefix) return;
     const result = await this.send(url, keyPrefix);
-    if (!result.ok) this.log.warn(`Could not reconnect to the tag store: ${result.error ?? 'unknown error'}`);
+    if (!result.ok) this.log.warn(`Could not reconnect to the tag store: ${plain(result.error ?? 'unknown error', 500)}`);
   }
 
   private async send(url: string, keyPrefix: string): Promise<OperationResult> {
@@ -119,7 +127,7 @@ export class StoreSession implements vscode.Disposable {
       await this.secrets.store(secretKey(), trimmed);
       void vscode.window.showInformationMessage('Tagscope: connected to the tag store. The URL is kept in secret storage; this workspace reconnects automatically.');
     } else {
-      const again = await vscode.window.showErrorMessage(`Tagscope: could not connect to Redis: ${result.error ?? 'unknown error'}`, 'Try Again');
+      const again = await vscode.window.showErrorMessage(`Tagscope: could not connect to Redis: ${plain(result.error ?? 'unknown error', 500)}`, 'Try Again');
       if (again) return this.connectInteractive();
     }
     return result;

@@ -1,10 +1,11 @@
 // The live tag panel (webview host): one panel, restored after a reload, fed by the language
 // server's inventory and the shared store's states, updated live from store notifications.
 // Actions go through the same commands as the palette, after a confirmation here.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { InventoryRequest, StoreChangedNotification, StoreStatesRequest, type HostToPanel, type InventoryResult, type StoreStatus, type StoreTagState } from '../../../server/src/protocol';
+import { plain, quoted } from '../text';
+import { panelHtml } from './html';
 import { parsePanelMessage } from './messages';
 import { buildRows } from './rows';
 
@@ -90,7 +91,7 @@ export class TagPanel implements vscode.Disposable {
         }
       }
     } catch (e) {
-      this.deps.log.warn(`panel refresh failed: ${(e as Error).message}`);
+      this.deps.log.warn(`panel refresh failed: ${plain((e as Error).message, 500)}`);
     }
     const now = Date.now();
     const msg: HostToPanel = {
@@ -124,14 +125,14 @@ export class TagPanel implements vscode.Disposable {
         return;
       }
       case 'invalidateTag': {
-        const what = m.mode === 'expire' ? `Expire '${m.tag}' now (updateTag)?` : `Mark '${m.tag}' stale with profile '${m.profile ?? 'max'}' (revalidateTag)?`;
+        const what = m.mode === 'expire' ? `Expire ${quoted(m.tag)} now (updateTag)?` : `Mark ${quoted(m.tag)} stale with profile '${m.profile ?? 'max'}' (revalidateTag)?`;
         const ok = await vscode.window.showWarningMessage(what, { modal: true, detail: 'Every Next.js instance using this store will see it on its next request.' }, 'Invalidate');
         if (ok !== 'Invalidate') return;
         await vscode.commands.executeCommand('tagscope.invalidateTag', m.tag, { mode: m.mode, profile: m.profile });
         return this.sendSnapshot();
       }
       case 'invalidatePath': {
-        const ok = await vscode.window.showWarningMessage(`Invalidate path '${m.path}'${m.pathType ? ` (${m.pathType})` : ''}?`, { modal: true, detail: 'This expires the implicit tags Next.js computes for the path (revalidatePath).' }, 'Invalidate');
+        const ok = await vscode.window.showWarningMessage(`Invalidate path ${quoted(m.path)}${m.pathType ? ` (${m.pathType})` : ''}?`, { modal: true, detail: 'This expires the implicit tags Next.js computes for the path (revalidatePath).' }, 'Invalidate');
         if (ok !== 'Invalidate') return;
         await vscode.commands.executeCommand('tagscope.invalidatePath', m.path, m.pathType);
         return this.sendSnapshot();
@@ -141,24 +142,7 @@ export class TagPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', f)).toString();
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('codicon.css')}">
-<link rel="stylesheet" href="${asset('panel.css')}">
-<title>Cache Tags</title>
-</head>
-<body>
-<div id="app" role="application" aria-label="Cache tags"></div>
-<script nonce="${nonce}" src="${asset('panel.js')}"></script>
-</body>
-</html>`;
+    return panelHtml({ cspSource: webview.cspSource, asset: (f) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', f)).toString() });
   }
 
   dispose(): void {
