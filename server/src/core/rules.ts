@@ -186,13 +186,14 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   const declMatcher = new TagMatcher(declValues.map((x) => ({ value: x.v, item: x })));
   const anyUnknownDecl = allDeclarations.some((d) => d.site.values.some((v) => v.kind === 'unknown'));
   const tagInvalidations = invalidations.filter((i) => i.api !== 'revalidatePath');
+  const suggestionBudget = { comparisons: SUGGESTION_BUDGET };
   if (!anyUnknownDecl) {
     for (const inv of tagInvalidations) {
       for (const v of inv.site.values) {
         if (!isString(v) || invalidReason(v)) continue;
         const matches = declMatcher.match(v);
         if (matches.length === 0) {
-          out.push(undeclared(inv, v, declaredStatics, sourceOf));
+          out.push(undeclared(inv, v, declaredStatics, sourceOf, suggestionBudget));
           continue;
         }
         if (v.kind === 'pattern') {
@@ -259,8 +260,15 @@ export function runRules(facts: AppFacts, contexts: ContextAnalyzer, sourceOf: (
   return out;
 }
 
-function undeclared(inv: Invalidation, v: TagValue, statics: Set<string>, sourceOf: (f: string) => ts.SourceFile | undefined): RawDiagnostic {
-  const near = v.kind === 'static' ? nearest(v.value, statics) : undefined;
+/**
+ * "Did you mean" costs a comparison per declared tag for each undeclared one: 10,000 of each
+ * (fuzz: `TAGS.map((t) => revalidateTag(t, 'max'))`) took seconds. Suggestions stop once this
+ * budget per rules run is spent; the diagnostic itself is unchanged.
+ */
+const SUGGESTION_BUDGET = 1_000_000;
+
+function undeclared(inv: Invalidation, v: TagValue, statics: Set<string>, sourceOf: (f: string) => ts.SourceFile | undefined, budget: { comparisons: number }): RawDiagnostic {
+  const near = v.kind === 'static' ? nearest(v.value, statics, budget) : undefined;
   const literal = inv.site.renameTarget;
   return {
     code: 'undeclared-tag',

@@ -60,7 +60,8 @@ function makeGlob(v: TagValue): Glob {
   if (v.kind === 'pattern') {
     const out: Glob = [];
     for (const p of v.parts) {
-      if ('text' in p) out.push(...p.text);
+      // A loop, not push(...text): spreading a long literal as arguments overflows the stack.
+      if ('text' in p) for (const ch of p.text) out.push(ch);
       else if (out[out.length - 1] !== null) out.push(null);
     }
     return out;
@@ -173,27 +174,42 @@ export function holesMismatch(a: HoleOrigin, b: HoleOrigin): boolean {
 const IDENTITY_KEYS = new Set(['id', 'slug', 'handle', 'name', 'email', 'username', 'code', 'sku', 'uid', 'path', 'locale', 'lang', 'key']);
 
 /** Edit distance where swapping two adjacent characters counts as one edit (typos). */
-export function levenshtein(a: string, b: string): number {
+export function levenshtein(a: string, b: string, max = Infinity): number {
   if (a === b) return 0;
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++)
-    for (let j = 1; j < cols; j++) {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  // Three rolling rows instead of a full matrix: a 900 KB declared tag compared with a typo must
+  // not allocate length × length cells; stop once two rows are past `max` (nothing gets back under).
+  const n = b.length;
+  let prev2: number[] = new Array(n + 1).fill(0);
+  let prev: number[] = Array.from({ length: n + 1 }, (_, j) => j);
+  let cur: number[] = new Array(n + 1).fill(0);
+  let prevMin = 0;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= n; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
-  return d[a.length][b.length];
+    if (rowMin > max && prevMin > max) return max + 1;
+    prevMin = rowMin;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[n];
 }
 
 /** The closest candidate within a typo's distance, or undefined. */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+export function nearest(word: string, candidates: Iterable<string>, budget?: { comparisons: number }): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 4)));
   for (const c of candidates) {
-    const d = levenshtein(word, c);
+    if (Math.abs(c.length - word.length) > limit) continue;
+    if (budget && budget.comparisons-- <= 0) return undefined;
+    const d = levenshtein(word, c, limit);
     if (d > 0 && d <= limit && d < bestD) {
       best = c;
       bestD = d;
@@ -266,10 +282,10 @@ export class TagMatcher<T> {
     const re = patternRegExp(v);
     const out: T[] = [];
     const { head, tail } = ends(v);
-    for (const s of withPrefix(this.sortedStatics, head)) if (s.endsWith(tail) && re.test(s)) out.push(...this.statics.get(s)!);
+    for (const s of withPrefix(this.sortedStatics, head)) if (s.endsWith(tail) && re.test(s)) for (const item of this.statics.get(s)!) out.push(item);
     const shape = openShape(v);
     const candidates = [...this.patternsHeadedBy(head)];
-    for (const h of withPrefix(this.sortedHeads, head)) if (h !== head) candidates.push(...this.patternsByHead.get(h)!);
+    for (const h of withPrefix(this.sortedHeads, head)) if (h !== head) for (const p of this.patternsByHead.get(h)!) candidates.push(p);
     for (const p of candidates) {
       if (shape && p.shape === shape) {
         out.push(p.item); // same literals around unrestricted holes: always a common string
