@@ -1,7 +1,7 @@
 // Who calls a function: call sites found across the workspace by a text pre-filter on the
 // function's name, then confirmed by name resolution. Used to follow parameters into
 // callers (tag evaluation) and to give wrappers the context of their callers.
-import { ts } from './ts';
+import { ts, walk } from './ts';
 import type { SourceHost } from './sourceHost';
 import type { Resolver } from './symbols';
 
@@ -126,9 +126,8 @@ export class CallGraph {
             }
           }
         }
-        ts.forEachChild(n, visit);
       };
-      visit(sf);
+      walk(sf, visit);
     });
   }
 
@@ -143,9 +142,8 @@ export class CallGraph {
           if (call) result.calls.push(call);
           else result.escapes = true; // read as a value: called from somewhere we can't see
         }
-        ts.forEachChild(n, visit);
       };
-      visit(sf);
+      walk(sf, visit);
     });
   }
 
@@ -159,7 +157,14 @@ export class CallGraph {
     }
     for (const file of candidates) {
       const sf = this.host.sourceFile(file);
-      if (sf) fn(sf, file);
+      if (!sf) continue;
+      try {
+        fn(sf, file);
+      } catch {
+        // A candidate we cannot read through (malformed beyond what resolution expects) must not
+        // take down the analysis of the file that asked: its callers are incomplete, say so.
+        result.truncated = result.escapes = true;
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // Walks a parsed file and records every tag declaration, invalidation, cacheLife call and
 // cache directive, with tags evaluated. Wrapper calls are expanded so a tag passed through
 // `safeUpdateTag(tag)` is recorded at the caller's argument, where it is written.
-import { ts } from './ts';
+import { ts, walk } from './ts';
 import { apiOfCallee, type ApiName } from './apis';
 import type { CallGraph, FunctionNode } from './callgraph';
 import { cacheDirective, directives } from './context';
@@ -76,9 +76,8 @@ export class Collector {
           if (api) this.record(api, n, facts);
         }
       }
-      ts.forEachChild(n, visit);
     };
-    visit(sf);
+    walk(sf, visit);
     return facts;
   }
 

@@ -2,7 +2,7 @@
 // Component render, an `after()` callback, middleware, pages/api, or a client module.
 // Helpers take the contexts of their callers, so a wrapper is judged by who reaches it.
 import { basename } from 'node:path';
-import { ts } from './ts';
+import { ts, walk } from './ts';
 import type { CallGraph, FunctionNode } from './callgraph';
 import type { Resolver } from './symbols';
 import { hasDefaultModifier, hasExportModifier } from './symbols';
@@ -99,13 +99,12 @@ function looksLikeComponent(fn: ts.SignatureDeclaration): boolean {
   const name = ts.isFunctionDeclaration(fn) && fn.name ? fn.name.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
   if (!name || !/^[A-Z]/.test(name)) return false;
   let jsx = false;
-  const visit = (n: ts.Node) => {
-    if (jsx) return;
-    if (ts.isJsxElement(n) || ts.isJsxSelfClosingElement(n) || ts.isJsxFragment(n)) jsx = true;
-    else ts.forEachChild(n, visit);
-  };
   const body = (fn as ts.FunctionLikeDeclaration).body;
-  if (body) visit(body);
+  if (body)
+    walk(body, (n) => {
+      if (jsx) return false;
+      if (ts.isJsxElement(n) || ts.isJsxSelfClosingElement(n) || ts.isJsxFragment(n)) jsx = true;
+    });
   return jsx;
 }
 
@@ -189,9 +188,8 @@ export class ContextAnalyzer {
         if (ts.isCallExpression(call) && call.arguments.includes(n) && apiOfCallee(call.expression, this.resolver) === 'after') inAfter = true;
         else otherUse = true;
       }
-      ts.forEachChild(n, visit);
     };
-    visit(scope);
+    walk(scope, visit);
     return inAfter && !otherUse;
   }
 

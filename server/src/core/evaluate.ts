@@ -3,7 +3,7 @@
 // templates, concatenation, `join`, parameters into their callers (option objects,
 // destructuring, spreads), `.map`/`for…of` over constant arrays, and literal union types.
 // Whatever cannot be resolved becomes a hole or "unknown", never a guess.
-import { ts } from './ts';
+import { ts, walk } from './ts';
 import type { CallGraph, FunctionNode } from './callgraph';
 import type { Resolver } from './symbols';
 import { makeValue } from './tagValue';
@@ -561,15 +561,14 @@ export function returnExpressions(fn: ts.SignatureDeclaration | ts.Node): ts.Exp
   if (!f.body) return [];
   if (!ts.isBlock(f.body)) return [f.body as ts.Expression];
   const out: ts.Expression[] = [];
-  const visit = (n: ts.Node) => {
+  walk(f.body, (n) => {
+    if (n === f.body) return;
     if (ts.isReturnStatement(n)) {
       if (n.expression) out.push(n.expression);
-      return;
+      return false;
     }
-    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(f.body, visit);
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return false;
+  });
   return out;
 }
 
@@ -617,12 +616,11 @@ function hasAssignments(decl: ts.VariableDeclaration): boolean {
   const scope = decl.parent.parent.parent;
   let found = false;
   const visit = (n: ts.Node) => {
-    if (found) return;
+    if (found) return false;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left) && n.left.text === name) found = true;
     else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && n.operand.text === name) found = true;
-    else ts.forEachChild(n, visit);
   };
-  if (scope) visit(scope);
+  if (scope) walk(scope, visit);
   return found;
 }
 

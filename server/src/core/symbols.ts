@@ -80,14 +80,21 @@ export class Resolver {
   }
 
   private bindingFor(decl: ts.Node, file: string): Binding | undefined {
+    // `import { x } from foo` (no string) parses too: such an import resolves to nothing.
+    const specOf = (d: { moduleSpecifier: ts.Expression }) => (ts.isStringLiteral(d.moduleSpecifier) ? d.moduleSpecifier.text : undefined);
     if (ts.isImportSpecifier(decl)) {
-      const spec = (decl.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text;
+      const spec = specOf(decl.parent.parent.parent);
+      if (spec === undefined) return undefined;
       const imported = (decl.propertyName ?? decl.name).text;
       return this.resolveImport(spec, imported, file);
     }
-    if (ts.isImportClause(decl)) return this.resolveImport((decl.parent.moduleSpecifier as ts.StringLiteral).text, 'default', file);
+    if (ts.isImportClause(decl)) {
+      const spec = specOf(decl.parent);
+      return spec === undefined ? undefined : this.resolveImport(spec, 'default', file);
+    }
     if (ts.isNamespaceImport(decl)) {
-      const spec = (decl.parent.parent.moduleSpecifier as ts.StringLiteral).text;
+      const spec = specOf(decl.parent.parent);
+      if (spec === undefined) return undefined;
       const target = this.host.resolveModule(spec, file);
       return target ? { kind: 'namespace', file: target } : { kind: 'external', module: spec, name: '*' };
     }

@@ -21,7 +21,7 @@ import {
 } from 'vscode-languageserver';
 import { apiOfCallee } from '../core/apis';
 import { BUILTIN_HANDLERS, BUILTIN_PROFILES } from '../core/nextConfig';
-import { ts } from '../core/ts';
+import { ts, walk } from '../core/ts';
 import { displayTag, isString } from '../core/tagValue';
 import type { Diagnostic, Location } from '../core/types';
 import type { FolderIndex, Site } from './folderIndex';
@@ -153,12 +153,10 @@ function escapeFor(s: string): string {
 /** The string literal token at an offset, if any. */
 function stringAt(sf: ts.SourceFile, offset: number): ts.StringLiteralLike | undefined {
   let found: ts.StringLiteralLike | undefined;
-  const visit = (n: ts.Node) => {
-    if (offset < n.getStart(sf) || offset > n.getEnd()) return;
+  walk(sf, (n) => {
+    if (offset < n.getStart(sf) || offset > n.getEnd()) return false;
     if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) && offset > n.getStart(sf) && offset < n.getEnd()) found = n;
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  });
   return found;
 }
 
