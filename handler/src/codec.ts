@@ -37,6 +37,76 @@ export function decodeEntry<M>(buf: unknown): DecodedEntry<M> | undefined {
   return { ts: Number(tsStr) / 1000, meta, body: buf.subarray(HEADER_LEN + len) };
 }
 
+/**
+ * Decodes an entry read from Redis and says what is wrong with it, if anything: a value larger than
+ * `maxBytes`, one that is not ours (another cache handler's JSON, random bytes), truncated, with
+ * broken or non-finite meta, or stamped in the future (every timestamp is on the Redis clock, so a
+ * future one is not Tagscope's and would make the entry immune to invalidation).
+ */
+export function checkEntry<M>(buf: Buffer, maxBytes: number, nowRedisMs: number): { entry: DecodedEntry<M> } | { problem: string } {
+  if (buf.length > maxBytes) return { problem: `larger than maxEntryBytes (${maxBytes} bytes)` };
+  if (buf.length < HEADER_LEN || buf.toString('latin1', 0, 4) !== 'TS1:') {
+    const first = buf.length ? String.fromCharCode(buf[0]) : '';
+    if (first === '{' || first === '[' || first === '"') return { problem: 'JSON without the Tagscope entry header (another cache handler’s format?)' };
+    return { problem: buf.length < HEADER_LEN && buf.toString('latin1', 0, 4) === 'TS1:'.slice(0, buf.length) ? 'truncated header' : 'not a Tagscope entry (no TS1 header)' };
+  }
+  if (buf[24] !== 0x3a || buf[35] !== 0x3a || !/^\d{20}$/.test(buf.toString('latin1', 4, 24)) || !/^\d{10}$/.test(buf.toString('latin1', 25, 35))) {
+    return { problem: 'malformed header' };
+  }
+  const len = Number(buf.toString('latin1', 25, 35));
+  if (HEADER_LEN + len > buf.length) return { problem: 'truncated (meta runs past the end of the value)' };
+  const e = decodeEntry<M>(buf);
+  if (!e) return { problem: 'meta is not a JSON object' };
+  if (!finiteDeep(e.meta, 0)) return { problem: 'meta holds a non-finite number' };
+  if (!Number.isFinite(e.ts) || e.ts > nowRedisMs + 5 * 60_000) return { problem: `timestamp ${Math.round(e.ts)} is in the future` };
+  return { entry: e };
+}
+
+function finiteDeep(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return true;
+  if (depth > 8) return false;
+  for (const x of Object.values(v)) if (!finiteDeep(x, depth + 1)) return false;
+  return true;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const optional = (v: unknown, t: (x: unknown) => boolean) => v === undefined || v === null || t(v);
+const isStr = (v: unknown) => typeof v === 'string';
+const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isHeaders = (v: unknown) => isObj(v) && Object.values(v).every((x) => x === undefined || typeof x === 'string' || typeof x === 'number' || (Array.isArray(x) && x.every(isStr)));
+
+/**
+ * Whether a decoded incremental value has the shape Next reads for its kind (server/response-cache
+ * types): a value of the right kind but the wrong shape would otherwise throw inside Next's render.
+ */
+export function incrementalValueProblem(v: unknown): string | undefined {
+  if (!isObj(v) || typeof v.kind !== 'string') return 'value is not an object with a kind';
+  switch (v.kind) {
+    case 'APP_PAGE':
+      if (!isStr(v.html) && !Buffer.isBuffer(v.html)) return 'APP_PAGE without html';
+      // rscData / segment buffers: Buffers from Next; a JSON-shaped Buffer ({type:'Buffer', data}) is left to Next as before
+      if (!optional(v.rscData, (b) => Buffer.isBuffer(b) || isObj(b)) || !optional(v.headers, isHeaders) || !optional(v.status, isNum) || !optional(v.postponed, isStr)) return 'APP_PAGE fields of the wrong type';
+      if (!optional(v.segmentData, (m) => m instanceof Map && [...(m as Map<unknown, unknown>)].every(([k, x]) => isStr(k) && (Buffer.isBuffer(x) || isObj(x))))) return 'APP_PAGE segmentData of the wrong type';
+      return undefined;
+    case 'APP_ROUTE':
+      if (!Buffer.isBuffer(v.body) || !isNum(v.status) || !isHeaders(v.headers)) return 'APP_ROUTE fields of the wrong type';
+      return undefined;
+    case 'PAGES':
+      if (!isStr(v.html) && !Buffer.isBuffer(v.html)) return 'PAGES without html';
+      if (!optional(v.headers, isHeaders) || !optional(v.status, isNum)) return 'PAGES fields of the wrong type';
+      return undefined;
+    case 'FETCH':
+      if (!isObj(v.data) || !isStr(v.data.body) || !isHeaders(v.data.headers) || !isStr(v.data.url) || !optional(v.data.status, isNum)) return 'FETCH data of the wrong shape';
+      if (!optional(v.revalidate, (r) => isNum(r) || r === false) || !optional(v.tags, (t) => Array.isArray(t) && t.every(isStr))) return 'FETCH fields of the wrong type';
+      return undefined;
+    case 'REDIRECT':
+      return isObj(v.props) ? undefined : 'REDIRECT without props';
+    default:
+      return `unknown kind ${JSON.stringify(String(v.kind).slice(0, 40))}`;
+  }
+}
+
 /** JSON with Buffers/typed arrays and Maps (the incremental cache values hold both). */
 export function encodeValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
@@ -53,7 +123,11 @@ export function decodeValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(decodeValue);
   const o = v as Record<string, unknown>;
   if (typeof o['\u0000b'] === 'string') return Buffer.from(o['\u0000b'] as string, 'base64');
-  if (Array.isArray(o['\u0000m'])) return new Map((o['\u0000m'] as unknown[][]).map(([k, x]) => [decodeValue(k), decodeValue(x)]));
+  if (Array.isArray(o['\u0000m'])) {
+    const pairs = o['\u0000m'] as unknown[];
+    if (!pairs.every((p) => Array.isArray(p) && p.length === 2)) throw new TypeError('tagscope: corrupt Map in a cached value');
+    return new Map((pairs as unknown[][]).map(([k, x]) => [decodeValue(k), decodeValue(x)]));
+  }
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) out[k] = decodeValue(x);
   return out;

@@ -15,8 +15,13 @@ export interface MetricEvent {
     | 'breaker-close' // Redis back
     | 'replay' // invalidations made during an outage written to Redis
     | 'resync' // full resync of tag state (startup, log gap, recovery)
-    | 'lag'; // propagation lag of an invalidation from another instance (ms)
+    | 'lag' // propagation lag of an invalidation from another instance (ms)
+    | 'corrupt'; // a corrupt, foreign, wrong-typed or oversized value under one of our keys, ignored (kind, reason, key)
   handler?: 'use-cache' | 'incremental' | 'store';
+  /** For 'corrupt': which key kind ('entry', 'tag', 'log', 'seen'). */
+  kind?: string;
+  /** For 'corrupt': the key (shortened). */
+  key?: string;
   reason?: string;
   ms?: number;
   count?: number;
@@ -48,6 +53,12 @@ export interface TagscopeOptions {
   clockMarginMs?: number;
   /** Record tags seen in set() in a bounded ZSET for tools. Default true. */
   recordSeenTags?: boolean;
+  /** Entries larger than this (bytes) are neither stored nor read (a larger value in Redis is a miss, read no further than this). Env: TAGSCOPE_MAX_ENTRY_BYTES. Default 16 MiB. */
+  maxEntryBytes?: number;
+  /** Where warnings go (corrupt or foreign data under our keys, oversized entries). Default console. */
+  logger?: { warn: (message: string) => void };
+  /** At most one warning per key kind per this interval (ms); every occurrence is still a 'corrupt' metric. Default 60000. */
+  warnIntervalMs?: number;
   /** Metrics hook; called synchronously, must not throw (errors are swallowed). */
   onMetric?: (event: MetricEvent) => void;
   /** Force Redis usage during `next build` (default: Redis is not touched while NEXT_PHASE=phase-production-build). */
@@ -71,6 +82,9 @@ export interface ResolvedOptions {
   clockMarginMs: number;
   recordSeenTags: boolean;
   onMetric?: (event: MetricEvent) => void;
+  maxEntryBytes: number;
+  logger: { warn: (message: string) => void };
+  warnIntervalMs: number;
   disabled: boolean;
   localClock: () => number;
   debug: boolean;
@@ -116,6 +130,9 @@ export function resolveOptions(o: TagscopeOptions = {}): ResolvedOptions {
     clockMarginMs: o.clockMarginMs ?? 1,
     recordSeenTags: o.recordSeenTags ?? true,
     onMetric: o.onMetric,
+    maxEntryBytes: Math.max(1024, o.maxEntryBytes ?? num(env.TAGSCOPE_MAX_ENTRY_BYTES) ?? 16 * 1024 * 1024),
+    logger: o.logger ?? console,
+    warnIntervalMs: o.warnIntervalMs ?? 60_000,
     disabled: building && !o.useDuringBuild && env.TAGSCOPE_USE_DURING_BUILD !== '1',
     localClock: o.localClock ?? (() => performance.timeOrigin + performance.now()),
     debug: env.TAGSCOPE_DEBUG === '1',

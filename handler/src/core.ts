@@ -15,6 +15,8 @@ import { Conn, Unavailable } from './conn';
 import { Keys } from './keys';
 import { decodeEntry, type DecodedEntry } from './codec';
 import { RecentOps } from './recent';
+import { HostileData, isWrongType, readTagValues, stateProblem } from './hostile';
+import { checkEntry } from './codec';
 import type { MetricEvent, ResolvedOptions } from './config';
 import { INFINITE_CACHE } from './config';
 
@@ -164,6 +166,8 @@ export class Core {
   private replaying: Promise<void> | undefined;
   private sameTick = new Map<string, Promise<void>>();
   private readonly recentOps: RecentOps<Op>;
+  /** Corrupt / foreign / wrong-typed values under our keys: 'corrupt' metrics and rate-limited warnings. */
+  readonly hostile: HostileData;
   private seenPending = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   closed = false;
@@ -182,6 +186,7 @@ export class Core {
     this.conn.on('transport-error', (error: unknown) => this.emit({ type: 'redis-error', error }));
     // Cluster failover: writes acknowledged just before a master died may be missing on its promoted replica.
     this.recentOps = new RecentOps<Op>(o.cluster);
+    this.hostile = new HostileData(o, (ev) => this.emit(ev));
     this.conn.on('topology', () => {
       const ops = this.recentOps.take();
       if (ops.length) this.keepForReplay(ops);
@@ -194,6 +199,7 @@ export class Core {
 
   // ---------------------------------------------------------------- observability
   emit(ev: MetricEvent): void {
+    if (ev.reason === 'log-wrong-type') this.hostile.report('log', this.keys.log(), 'wrong Redis type (expected a stream): deleted and recreated');
     this.counters[ev.type] = (this.counters[ev.type] ?? 0) + (ev.type === 'invalidate' ? ev.count ?? 1 : 1);
     if (this.o.debug) {
       const { error, ...rest } = ev;
@@ -416,6 +422,9 @@ export class Core {
       else if (fields[i] === 'w') w = Number(fields[i + 1]);
     }
     const changed = this.applyOps(d);
+    if (!Array.isArray(d) || changed.length < d.length) {
+      this.hostile.report('log', this.keys.log(), Array.isArray(d) ? `${d.length - changed.length} of ${d.length} ops in entry ${String(row[0])} are not valid` : `entry ${String(row[0])} holds no JSON array of ops`, fields[fields.indexOf('d') + 1]);
+    }
     if (changed.length && origin !== this.instanceId && w !== undefined && Number.isFinite(w)) {
       this.emit({ type: 'lag', ms: Math.max(0, this.now() - w), count: changed.length });
     }
@@ -478,16 +487,28 @@ export class Core {
     if (touched.length) for (const l of this.changeListeners) l(touched);
   }
 
-  /** Values of keys found by one SCAN batch on one node: MGET on a single node, one GET per key on a cluster (keys of different slots). */
+  /**
+   * Values of tag keys found by one SCAN batch on one node, read without trusting them (bounded, type
+   * checked: see readTagValues). A value that is not a plausible tag state is reported and read as null.
+   */
   async getMany(send: (args: string[]) => Promise<any>, keys: string[]): Promise<unknown[]> {
-    if (!this.o.cluster) {
-      try {
-        return await send(['MGET', ...keys.map(String)]);
-      } catch {
-        // a wrong-typed key makes MGET return nil for it, not fail; fall through on any other error
+    const vals = await readTagValues(send, keys.map(String), this.o.cluster);
+    const now = this.now();
+    return vals.map((v, i) => {
+      if (v === null) return null;
+      const key = String(keys[i]);
+      if (typeof v !== 'string') {
+        this.hostile.report('tag', key, v.problem);
+        return null;
       }
-    }
-    return Promise.all(keys.map((k) => send(['GET', String(k)]).catch(() => null)));
+      const st = parseState(v);
+      const problem = st ? stateProblem(st, now) : 'not a "stale|expired|written" state';
+      if (problem) {
+        this.hostile.report('tag', key, problem, v);
+        return null;
+      }
+      return v;
+    });
   }
 
   /** Drops mirror states that can no longer affect any live entry. */
@@ -670,11 +691,20 @@ export class Core {
   }
 
   // ---------------------------------------------------------------- entries
-  /** GET an entry as a Buffer; null = absent; undefined = Redis unavailable. */
+  /**
+   * Reads an entry as a Buffer, never more than maxEntryBytes + 1 bytes of it (GETRANGE: a huge value
+   * is neither transferred nor held). null = absent; undefined = Redis unavailable; WRONG_TYPE = a
+   * value of another Redis type (reported).
+   */
   async readEntry(key: string): Promise<Buffer | null | undefined> {
     try {
-      return await this.conn.cmd<Buffer | null>(key, ['GET', key], { buffers: true });
+      const v = await this.conn.cmd<Buffer | null>(key, ['GETRANGE', key, '0', String(this.o.maxEntryBytes)], { buffers: true });
+      return v && v.length ? v : null; // GETRANGE answers "" for a missing key; an entry is never empty
     } catch (err) {
+      if (isWrongType(err)) {
+        this.hostile.report('entry', key, 'wrong Redis type (expected a string)');
+        return WRONG_TYPE;
+      }
       if (!(err instanceof Unavailable)) this.emit({ type: 'redis-error', reason: 'get', error: err });
       return undefined;
     }
@@ -692,15 +722,24 @@ export class Core {
     };
     if (!synced || raw === undefined) return miss('unavailable');
     if (raw === null) return miss('absent');
-    const e = decodeEntry<M>(raw);
-    if (!e || !validMeta(e.meta)) return miss('corrupt');
-    return e;
+    if (raw === WRONG_TYPE) return miss('corrupt');
+    const c = checkEntry<M>(raw, this.o.maxEntryBytes, this.now());
+    if ('problem' in c || !validMeta(c.entry.meta)) {
+      this.hostile.report('entry', key, 'problem' in c ? c.problem : `meta of the wrong shape for the ${handler} handler`, raw, handler);
+      return miss('corrupt');
+    }
+    return c.entry;
   }
 
   /** Stores an entry unless Redis already holds a newer generation (timestamp compared in Lua). */
   async writeEntry(key: string, value: Buffer, tsRedis: number, ttlMs: number): Promise<boolean> {
     if (this.o.disabled) return false;
     if (!this.initialized && !(await this.ensureInit())) return false;
+    if (value.length > this.o.maxEntryBytes) {
+      this.hostile.warnOnce('entry-size', `not storing an entry of ${value.length} bytes, over maxEntryBytes (${this.o.maxEntryBytes}); it is regenerated on every request until it fits or maxEntryBytes is raised.`);
+      this.emit({ type: 'corrupt', kind: 'entry', reason: 'too large to store', key: key });
+      return false;
+    }
     try {
       const r = await this.conn.script<number>(SET_IF_NEWER_LUA, [key], [value, String(Math.round(tsRedis * 1000)), String(Math.max(1, Math.round(ttlMs)))], {
         timeout: Math.max(this.o.timeoutMs, 1000),
@@ -726,12 +765,17 @@ export class Core {
     for (let i = 0; i < tags.length; i += 500) {
       const args: string[] = ['ZADD', key];
       for (const t of tags.slice(i, i + 500)) args.push(now, t);
-      await this.conn.cmd(key, args).catch(() => {});
+      await this.conn.cmd(key, args).catch((err) => {
+        if (isWrongType(err)) this.hostile.report('seen', key, 'wrong Redis type (expected a zset)');
+      });
     }
     await this.conn.cmd(key, ['ZREMRANGEBYRANK', key, '0', '-10001']).catch(() => {});
     await this.conn.cmd(key, ['PEXPIRE', key, String(this.o.maxTtlMs)]).catch(() => {});
   }
 }
+
+/** readEntry's answer for a value of another Redis type under an entry key. */
+const WRONG_TYPE: Buffer = Buffer.alloc(0);
 
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

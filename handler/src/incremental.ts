@@ -5,7 +5,7 @@
  */
 import { resolveOptions, type TagscopeOptions } from './config';
 import { Core } from './core';
-import { decodeValue, encodeEntry, encodeValue } from './codec';
+import { decodeValue, encodeEntry, encodeValue, incrementalValueProblem } from './codec';
 
 const TAGS_HEADER = 'x-next-cache-tags';
 
@@ -65,13 +65,15 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         const e = await core.readSynced(core.keys.incrementalEntry(cacheKey), core.requestSync(), H, validMeta);
         if (!e) return null;
         let value: any;
+        let problem: string | undefined;
         try {
           value = decodeValue(JSON.parse(e.body.toString('utf8')));
+          problem = incrementalValueProblem(value) ?? (value.kind !== e.meta.k ? 'value kind differs from the header' : undefined);
         } catch {
-          core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
-          return null;
+          problem = 'value is not valid JSON';
         }
-        if (!value || typeof value !== 'object' || value.kind !== e.meta.k) {
+        if (problem) {
+          core.hostile.report('entry', core.keys.incrementalEntry(cacheKey), problem, e.body, H);
           core.emit({ type: 'miss', handler: H, reason: 'corrupt' });
           return null;
         }

@@ -5,6 +5,7 @@
 import { resolveOptions, type TagscopeOptions } from './config';
 import { Core, parseState, type St, type TagState } from './core';
 import { pathSoftTags } from './keys';
+import { isWrongType } from './hostile';
 
 export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster' | 'keyPrefix' | 'timeoutMs' | 'maxTtlSeconds' | 'onMetric'> {
   url: string;
@@ -57,7 +58,7 @@ export class TagStore {
         const [next, keys] = (await send(['SCAN', cursor, 'MATCH', this.core.keys.tagPattern(), 'COUNT', '1000'])) as [string, string[]];
         cursor = String(next);
         if (keys.length) {
-          const vals = await this.core.getMany(send, keys);
+          const vals = await this.core.getMany(send, keys); // corrupt or foreign values are reported and read as null
           keys.forEach((k, i) => {
             const tag = this.core.keys.tagOf(String(k));
             const st = parseState(vals[i]);
@@ -69,14 +70,17 @@ export class TagStore {
     const seenKey = this.core.keys.seen();
     try {
       const seen = await this.core.conn.cmd<string[]>(seenKey, ['ZRANGE', seenKey, '0', '-1']);
-      for (const t of seen ?? []) if (!states.has(String(t))) states.set(String(t), { tag: String(t) });
-    } catch {}
+      for (const t of Array.isArray(seen) ? seen : []) if (!states.has(String(t))) states.set(String(t), { tag: String(t) });
+    } catch (err) {
+      if (isWrongType(err)) this.core.hostile.report('seen', seenKey, 'wrong Redis type (expected a zset)');
+    }
     return [...states.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   }
 
+  /** The state of one tag; undefined when it has none, or when the value under its key is not a tag state (reported). */
   async get(tag: string): Promise<TagState | undefined> {
     const key = this.core.keys.tag(tag);
-    const v = await this.core.conn.cmd(key, ['GET', key]);
+    const [v] = await this.core.getMany((args) => this.core.conn.cmd(key, args), [key]);
     const st = parseState(v);
     return st ? toState(tag, st) : undefined;
   }
