@@ -395,7 +395,7 @@ export class Core {
     const log = this.keys.log();
     for (let round = 0; round < 100; round++) {
       const from: string = this.lastId;
-      const rows: [string, string[]][] = await this.conn.cmd<[string, string[]][]>(log, ['XRANGE', log, from, '+', 'COUNT', '1000']);
+      const rows: [string, string[]][] = await this.logCmd<[string, string[]][]>(['XRANGE', log, from, '+', 'COUNT', '1000']);
       if (!Array.isArray(rows) || rows.length === 0 || rows[0][0] !== from) {
         this.debug('log gap after', from);
         await this.fullResync();
@@ -407,6 +407,23 @@ export class Core {
     }
     this.lastSyncIssued = issued;
     return true;
+  }
+
+  /**
+   * A command on the log stream. A value of another type in its place (foreign or hostile) would fail
+   * every sync and every invalidation for good: it is deleted once and the command retried; the other
+   * instances see a log gap and resync from the tag keys.
+   */
+  private async logCmd<T>(args: string[]): Promise<T> {
+    const log = this.keys.log();
+    try {
+      return await this.conn.cmd<T>(log, args);
+    } catch (err) {
+      if (!String((err as Error)?.message ?? '').startsWith('WRONGTYPE')) throw err;
+      this.emit({ type: 'redis-error', reason: 'log-wrong-type', error: err });
+      await this.conn.cmd(log, ['DEL', log]);
+      return await this.conn.cmd<T>(log, args);
+    }
   }
 
   private applyLogRow(row: [string, string[]]): void {
@@ -455,10 +472,10 @@ export class Core {
   /** Loads every tag state from Redis (SCAN on every master). Rare: startup, log gap, recovery after data loss. */
   async fullResync(): Promise<void> {
     const log = this.keys.log();
-    let tail = await this.conn.cmd<[string, string[]][]>(log, ['XREVRANGE', log, '+', '-', 'COUNT', '1']);
+    let tail = await this.logCmd<[string, string[]][]>(['XREVRANGE', log, '+', '-', 'COUNT', '1']);
     let tailId: string;
     if (Array.isArray(tail) && tail.length) tailId = tail[0][0];
-    else tailId = await this.conn.cmd<string>(log, ['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', '[]', 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
+    else tailId = await this.logCmd<string>(['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', '[]', 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
     let n = 0;
     const touched: string[] = [];
     await this.conn.forEachMaster(async (send) => {
@@ -602,7 +619,7 @@ export class Core {
       );
       const log = this.keys.log();
       const d = JSON.stringify(chunk);
-      await this.conn.cmd(log, ['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', d, 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
+      await this.logCmd(['XADD', log, 'MAXLEN', '~', String(this.o.logMaxLen), '*', 'd', d, 'o', this.instanceId, 'w', String(Math.round(this.now()))]);
       this.recentOps.note(chunk);
       this.conn.cmd(this.keys.channel(), ['PUBLISH', this.keys.channel(), d]).catch(() => {});
     }
