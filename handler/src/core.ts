@@ -27,11 +27,18 @@ export interface TagState {
   expired?: number;
 }
 
-/** Internal state: s = stale since, x = expired at, a = when x was written (orders concurrent writers). */
+/**
+ * Internal state: s = stale since, x = expired at, a = when x was written (orders concurrent writers),
+ * h = the latest expiry that was immediate when issued (updateTag, revalidatePath, one-argument
+ * revalidateTag). x is last-writer-wins, as in Next, so a later revalidateTag(tag, 'max') replaces an
+ * updateTag's x with a future one; h keeps the updateTag in force: an entry generated before it stays
+ * expired (not merely stale, served once more), which is what read-your-writes after updateTag needs.
+ */
 export interface St {
   s?: number;
   x?: number;
   a?: number;
+  h?: number;
 }
 export interface Op {
   t: string;
@@ -49,13 +56,17 @@ const NEVER_MS = INFINITE_CACHE * 1000;
 export const MAX_FUTURE_MS = 60_000;
 
 /** False for a state or op whose stale or write time lies implausibly far in the future. */
-export function plausibleTimes(st: { s?: number; a?: number }, nowMs: number): boolean {
+export function plausibleTimes(st: { s?: number; a?: number; h?: number }, nowMs: number): boolean {
   const limit = nowMs + MAX_FUTURE_MS;
-  return !(st.s !== undefined && st.s > limit) && !(st.a !== undefined && st.a > limit);
+  return !(st.s !== undefined && st.s > limit) && !(st.a !== undefined && st.a > limit) && !(st.h !== undefined && st.h > limit);
 }
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
-/** Merge rule, identical in Lua below: stale keeps the latest, expired is last-writer-wins by issue time (as Next overwrites it). */
+/**
+ * Merge rule, identical in Lua below: stale keeps the latest, expired is last-writer-wins by issue time
+ * (as Next overwrites it), and an immediate expiry (x ≤ a) also raises h, which only ever grows.
+ * Commutative and idempotent, so journal replays and log re-reads in any order converge.
+ */
 export function mergeState(cur: St | undefined, op: Op): St {
   const out: St = { ...cur };
   if (op.s !== undefined && (out.s === undefined || op.s > out.s)) out.s = op.s;
@@ -63,6 +74,16 @@ export function mergeState(cur: St | undefined, op: Op): St {
     out.x = op.x;
     out.a = op.a;
   }
+  if (op.x !== undefined && op.x <= op.a && (out.h === undefined || op.x > out.h)) out.h = op.x;
+  return out;
+}
+
+/** Merges a whole stored state (full resync) into a mirror state. */
+export function mergeStored(cur: St | undefined, st: St, tag: string): St {
+  let out: St = { ...cur };
+  if (st.s !== undefined) out = mergeState(out, { t: tag, s: st.s, a: st.a ?? st.s });
+  if (st.x !== undefined) out = mergeState(out, { t: tag, x: st.x, a: st.a ?? st.x });
+  if (st.h !== undefined && (out.h === undefined || st.h > out.h)) out.h = st.h;
   return out;
 }
 
@@ -70,46 +91,54 @@ export function mergeState(cur: St | undefined, op: Op): St {
 export function stateHorizon(st: St, maxTtlMs: number): number {
   let hx = st.x;
   if (hx !== undefined && st.a !== undefined && hx - st.a >= NEVER_MS - 1000) hx = st.a; // "never" expires: only its write time matters
-  return Math.max(st.s ?? 0, hx ?? 0) + maxTtlMs;
+  return Math.max(st.s ?? 0, hx ?? 0, st.h ?? 0) + maxTtlMs;
 }
 
 export function parseState(v: unknown): St | undefined {
   if (typeof v !== 'string' && !Buffer.isBuffer(v)) return undefined;
   const parts = String(v).split('|');
-  if (parts.length !== 3) return undefined;
-  const [s, x, a] = parts.map((p) => (p === '' ? undefined : Number(p)));
-  if ([s, x, a].some((n) => n !== undefined && !Number.isFinite(n))) return undefined;
+  if (parts.length !== 3 && parts.length !== 4) return undefined; // "s|x|a", or "s|x|a|h" when h ≠ x
+  const [s, x, a, h] = parts.map((p) => (p === '' ? undefined : Number(p)));
+  if ([s, x, a, h].some((n) => n !== undefined && !Number.isFinite(n))) return undefined;
   const st: St = {};
   if (s !== undefined) st.s = s;
   if (x !== undefined) {
     st.x = x;
     st.a = a ?? x;
+    if (x <= st.a) st.h = x;
   }
+  if (h !== undefined && (st.h === undefined || h > st.h)) st.h = h;
   return st;
 }
 
 const MERGE_LUA = `
-local s, x, a
+local s, x, a, h
 local cur = redis.pcall('GET', KEYS[1])
 if type(cur) == 'string' then
   local p1 = string.find(cur, '|', 1, true)
   local p2 = p1 and string.find(cur, '|', p1 + 1, true)
   if p2 then
-    s = tonumber(string.sub(cur, 1, p1 - 1)); x = tonumber(string.sub(cur, p1 + 1, p2 - 1)); a = tonumber(string.sub(cur, p2 + 1))
+    local p3 = string.find(cur, '|', p2 + 1, true)
+    s = tonumber(string.sub(cur, 1, p1 - 1)); x = tonumber(string.sub(cur, p1 + 1, p2 - 1))
+    if p3 then a = tonumber(string.sub(cur, p2 + 1, p3 - 1)); h = tonumber(string.sub(cur, p3 + 1)) else a = tonumber(string.sub(cur, p2 + 1)) end
     if x and not a then a = x end
+    if x and x <= a and (not h or x > h) then h = x end
   end
 end
 -- a stored state stamped implausibly far in the future is foreign: it must not outrank this write
 local limit = tonumber(ARGV[5])
-if limit and ((s and s > limit) or (a and a > limit)) then s = nil; x = nil; a = nil end
+if limit and ((s and s > limit) or (a and a > limit) or (h and h > limit)) then s = nil; x = nil; a = nil; h = nil end
 local ns, nx, na = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if ns and (not s or ns > s) then s = ns end
 if nx and (not a or na >= a) then x = nx; a = na end
+if nx and nx <= na and (not h or nx > h) then h = nx end
 local function f(n) if n then return string.format('%.0f', n) end return '' end
 local hx = x
 if x and a and (x - a) >= ${NEVER_MS - 1000} then hx = a end
-local hi = math.max(s or 0, hx or 0) + tonumber(ARGV[4])
-redis.call('SET', KEYS[1], f(s) .. '|' .. f(x) .. '|' .. f(a), 'PXAT', string.format('%.0f', hi))
+local hi = math.max(s or 0, hx or 0, h or 0) + tonumber(ARGV[4])
+local v = f(s) .. '|' .. f(x) .. '|' .. f(a)
+if h and h ~= x then v = v .. '|' .. f(h) end
+redis.call('SET', KEYS[1], v, 'PXAT', string.format('%.0f', hi))
 return 1`;
 
 export const SET_IF_NEWER_LUA = `
@@ -489,10 +518,7 @@ export class Core {
             const tag = this.keys.tagOf(String(k));
             const st = parseState(vals[i]);
             if (tag === undefined || !st || !plausibleTimes(st, this.now())) return;
-            let merged = this.mirror.get(tag);
-            if (st.s !== undefined) merged = mergeState(merged, { t: tag, s: st.s, a: st.a ?? st.s });
-            if (st.x !== undefined) merged = mergeState(merged, { t: tag, x: st.x, a: st.a ?? st.x });
-            if (merged) this.mirror.set(tag, merged);
+            this.mirror.set(tag, mergeStored(this.mirror.get(tag), st, tag));
             touched.push(tag);
             n++;
           });
@@ -539,8 +565,10 @@ export class Core {
     const now = this.now();
     const m = this.o.clockMarginMs;
     for (const t of tags) {
-      const x = this.mirror.get(t)?.x;
-      if (x !== undefined && x <= now + m && x > tsRedis - m) return true;
+      const st = this.mirror.get(t);
+      if (!st) continue;
+      if (st.x !== undefined && st.x <= now + m && st.x > tsRedis - m) return true;
+      if (st.h !== undefined && st.h > tsRedis - m) return true; // an updateTag outranked by a later revalidateTag(tag, profile)
     }
     return false;
   }
@@ -558,8 +586,10 @@ export class Core {
     const m = this.o.clockMarginMs;
     let max = 0;
     for (const t of tags) {
-      const x = this.mirror.get(t)?.x;
-      if (x !== undefined && x <= now + m && x + m > max) max = x + m;
+      const st = this.mirror.get(t);
+      if (!st) continue;
+      if (st.x !== undefined && st.x <= now + m && st.x + m > max) max = st.x + m;
+      if (st.h !== undefined && st.h <= now + m && st.h + m > max) max = st.h + m;
     }
     return max;
   }
