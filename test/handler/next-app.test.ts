@@ -7,23 +7,11 @@ import { describe, it as base, expect, beforeAll, afterAll } from 'vitest';
 
 // Generous per-test limit: these suites start servers and may share 2 cores with other suites.
 const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_000);
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, OwnRedis, randomPrefix, redisCli, sleep } from './helpers';
-
-const ROOT = join(__dirname, '..', '..');
-const APP_SRC = join(ROOT, 'test', 'apps', 'two-instance');
-// Each run builds its own copy (under the git-ignored test/.artifacts), so concurrent runs never
-// share a .next directory and the build never rewrites tracked files (next-env.d.ts, tsconfig.json).
-mkdirSync(join(ROOT, 'test', '.artifacts', 'handler-next'), { recursive: true });
-const APP = mkdtempSync(join(ROOT, 'test', '.artifacts', 'handler-next', 'run-'));
-cpSync(APP_SRC, APP, { recursive: true, filter: (src) => !src.includes(`${APP_SRC}/.next`) });
-const HANDLER_SNAPSHOT = join(APP, '.handler');
-cpSync(join(ROOT, 'handler', 'dist'), join(HANDLER_SNAPSHOT, 'dist'), { recursive: true });
-cpSync(join(ROOT, 'handler', 'package.json'), join(HANDLER_SNAPSHOT, 'package.json'));
-const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+import { buildApp, NextInstance as BaseInstance, type BuiltApp } from './nextApp';
 
 const work = mkdtempSync(join(tmpdir(), 'tagscope-next-'));
 const DB = join(work, 'db.json');
@@ -41,71 +29,22 @@ function generations(instance: string): string[] {
     .filter((l) => l.startsWith(instance + ' '));
 }
 
-class NextInstance {
-  proc: ChildProcess | undefined;
-  log = '';
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    readonly redisUrl: string,
-  ) {}
-  get base() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async start() {
-    this.proc = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(this.port)], {
-      cwd: APP,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-        TAGSCOPE_REDIS_URL: this.redisUrl,
-        TAGSCOPE_KEY_PREFIX: prefix,
-        TAGSCOPE_TIMEOUT_MS: '200',
-        TAGSCOPE_JOURNAL_DIR: JOURNAL,
-        TAGSCOPE_TEST_DB: DB,
-        TAGSCOPE_TEST_GENLOG: GENLOG,
-        TAGSCOPE_INSTANCE: this.name,
-        TAGSCOPE_TEST_HANDLER_DIR: HANDLER_SNAPSHOT,
-      },
+let app: BuiltApp;
+/** The shared `next start` wrapper (nextApp.ts), with this suite's environment; keeps the logs of stopped instances. */
+class NextInstance extends BaseInstance {
+  constructor(name: string, port: number, redisUrl: string) {
+    super(app, name, port, {
+      TAGSCOPE_REDIS_URL: redisUrl,
+      TAGSCOPE_KEY_PREFIX: prefix,
+      TAGSCOPE_TIMEOUT_MS: '200',
+      TAGSCOPE_JOURNAL_DIR: JOURNAL,
+      TAGSCOPE_TEST_DB: DB,
+      TAGSCOPE_TEST_GENLOG: GENLOG,
     });
-    this.proc.stdout!.on('data', (d) => (this.log += d));
-    this.proc.stderr!.on('data', (d) => (this.log += d));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      // Raced against a timer: a probe that never settles must not hang the suite.
-      const probe = fetch(this.base + '/api/nope', { signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer()).then(
-        () => true,
-        () => false,
-      );
-      if (await Promise.race([probe, sleep(2500).then(() => false)])) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} did not start:\n${this.log}`);
-      await sleep(200);
-    }
   }
-  async stop() {
+  override async stop() {
     stoppedLogs.push(this.log);
-    const p = this.proc;
-    this.proc = undefined;
-    if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((r) => p.once('exit', () => r()));
-    try {
-      process.kill(-p.pid, 'SIGKILL');
-    } catch {}
-    await exited;
-  }
-  async page(path: string): Promise<{ status: number; text: string; cache: string | null }> {
-    const r = await fetch(this.base + path, { signal: AbortSignal.timeout(15_000) });
-    const html = await r.text();
-    const m = html.replace(/<!-- -->/g, '').match(/id="v">([^<]*)/);
-    return { status: r.status, text: m ? m[1] : `<no value: ${html.slice(0, 200)}>`, cache: r.headers.get('x-nextjs-cache') };
-  }
-  async post(path: string, init: RequestInit = {}): Promise<number> {
-    const r = await fetch(this.base + path, { method: 'POST', ...init, signal: AbortSignal.timeout(15_000) });
-    await r.arrayBuffer();
-    return r.status;
+    await super.stop();
   }
 }
 
@@ -129,16 +68,8 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5
 describe('real Next.js 16: two next start instances sharing Redis', () => {
   beforeAll(async () => {
     setDb('v1');
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [NEXT_BIN, 'build'],
-        { cwd: APP, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TAGSCOPE_TEST_DB: DB, NODE_ENV: 'production', TAGSCOPE_TEST_HANDLER_DIR: HANDLER_SNAPSHOT }, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => (err ? reject(new Error(`next build failed:\n${stdout}\n${stderr}`)) : resolve()),
-      );
-    });
-    const manifest = JSON.parse(readFileSync(join(APP, '.next/server/server-reference-manifest.json'), 'utf8'));
-    actionId = Object.entries<any>(manifest.node).find(([, v]) => v.exportedName === 'refreshProducts')![0];
+    app = await buildApp(); // shared with other suites (built once per app + handler content)
+    actionId = app.actionId('refreshProducts');
     redis = await OwnRedis.start();
     A = new NextInstance('A', await freePort(), redis.url);
     B = new NextInstance('B', await freePort(), redis.url);
@@ -149,7 +80,6 @@ describe('real Next.js 16: two next start instances sharing Redis', () => {
     await Promise.all([A?.stop(), B?.stop()]);
     await redis?.destroy();
     rmSync(work, { recursive: true, force: true });
-    rmSync(APP, { recursive: true, force: true });
   });
 
   const action = (inst: NextInstance) =>
