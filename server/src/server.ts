@@ -7,9 +7,12 @@ import {
   DiagnosticSeverity,
   DiagnosticTag,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
   FileChangeType,
   ProposedFeatures,
   ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
   type Diagnostic as LspDiagnostic,
@@ -23,6 +26,7 @@ import { displayTag } from './core/tagValue';
 import { toPosix } from './core/workspace';
 import type { Diagnostic, RuleId, RuleSeverity } from './core/types';
 import { FolderIndex } from './lsp/folderIndex';
+import { MALFORMED, repairFraming } from './lsp/framing';
 import { codeActions, completion, definition, documentSymbols, hover, prepareRename, references, rename, uriOf, workspaceSymbols } from './lsp/features';
 import { StoreConnection } from './lsp/storeConnection';
 import {
@@ -38,7 +42,12 @@ import {
   type ServerStatus,
 } from './protocol';
 
-const connection = createConnection(ProposedFeatures.all);
+let warn: (m: string) => void = (m) => void process.stderr.write(m + '\n');
+// Over stdio the framing is repaired first (see lsp/framing.ts); --node-ipc carries whole messages.
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, new StreamMessageReader(repairFraming(process.stdin, (m) => warn(m))), new StreamMessageWriter(process.stdout))
+  : createConnection(ProposedFeatures.all);
+warn = (m) => connection.console.warn(m);
 const documents = new TextDocuments(TextDocument);
 console.log = (...a: unknown[]) => connection.console.log(a.map(String).join(' '));
 console.error = (...a: unknown[]) => connection.console.error(a.map(String).join(' '));
@@ -65,7 +74,15 @@ const store = new StoreConnection(
   (changed) => connection.sendNotification(StoreChangedNotification.type, { changed }),
 );
 
-const fileOf = (uri: string): string | undefined => (uri.startsWith('file:') ? toPosix(fileURLToPath(uri)) : undefined);
+/** The file a URI names, or undefined: other schemes, `file://host/…` and malformed escapes are not files we can read. */
+const fileOf = (uri: string): string | undefined => {
+  if (typeof uri !== 'string' || !uri.startsWith('file:')) return undefined;
+  try {
+    return toPosix(fileURLToPath(uri));
+  } catch {
+    return undefined;
+  }
+};
 const folderOf = (file: string) => folders.find((f) => f.contains(file));
 
 /** Editor settings win over tagscope.config.json only where they differ from the rule default. */
@@ -215,7 +232,12 @@ function flush(): void {
 
 // ---- LSP lifecycle
 
+/** LSP lifecycle: requests before `initialize` or after `shutdown` get the errors the spec names. */
+let lifecycle: 'new' | 'running' | 'shutdown' = 'new';
+
 connection.onInitialize((params: InitializeParams): InitializeResult => {
+  if (lifecycle !== 'new') throw new ResponseError(ErrorCodes.InvalidRequest, 'initialize may only be sent once');
+  lifecycle = 'running';
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   canProgress = !!params.capabilities.window?.workDoneProgress;
   canFolders = !!params.capabilities.workspace?.workspaceFolders;
@@ -302,8 +324,8 @@ documents.onDidClose((e) => {
 
 connection.onDidChangeWatchedFiles(async (e) => {
   const rebuild = new Set<FolderIndex>();
-  for (const c of e.changes) {
-    const file = fileOf(c.uri);
+  for (const c of Array.isArray(e?.changes) ? e.changes : []) {
+    const file = fileOf(c?.uri);
     if (!file) continue;
     const folder = folderOf(file);
     if (!folder) continue;
@@ -329,6 +351,8 @@ connection.onDidChangeWatchedFiles(async (e) => {
 
 function guard<P, R>(fallback: R, fn: (p: P) => R | Promise<R>): (p: P) => Promise<R> {
   return async (p: P) => {
+    if (lifecycle === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'The server is not initialized yet.');
+    if (lifecycle === 'shutdown') throw new ResponseError(ErrorCodes.InvalidRequest, 'The server is shutting down.');
     try {
       return await fn(p);
     } catch (e) {
@@ -453,8 +477,15 @@ function profileNames(): string[] {
 }
 
 connection.onShutdown(async () => {
+  lifecycle = 'shutdown';
   await store.disconnect();
 });
+
+// Bodies the framing layer could not accept: answer the request with its error, log the rest.
+connection.onRequest(MALFORMED, (p: { code?: number; message?: string }) => {
+  throw new ResponseError(p?.code ?? ErrorCodes.InvalidRequest, p?.message ?? 'Invalid request');
+});
+connection.onNotification(MALFORMED, (p: { message?: string }) => connection.console.warn(`tagscope: ignored a malformed message: ${p?.message}`));
 
 documents.listen(connection);
 connection.listen();
