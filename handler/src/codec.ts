@@ -7,7 +7,8 @@
 export const HEADER_LEN = 4 + 20 + 1 + 10 + 1;
 
 export function encodeEntry(tsRedisMs: number, meta: unknown, body: Uint8Array): Buffer {
-  const m = Buffer.from(JSON.stringify(meta), 'utf8');
+  // `bl` = body length, so a value cut short inside the body (a 'use cache' body is raw bytes) is a miss.
+  const m = Buffer.from(JSON.stringify(meta && typeof meta === 'object' ? { ...meta, bl: body.byteLength } : meta), 'utf8');
   const head = `TS1:${String(Math.round(tsRedisMs * 1000)).padStart(20, '0')}:${String(m.length).padStart(10, '0')}:`;
   return Buffer.concat([Buffer.from(head, 'latin1'), m, body]);
 }
@@ -57,13 +58,15 @@ export function checkEntry<M>(buf: Buffer, maxBytes: number, nowRedisMs: number)
   if (HEADER_LEN + len > buf.length) return { problem: 'truncated (meta runs past the end of the value)' };
   const e = decodeEntry<M>(buf);
   if (!e) return { problem: 'meta is not a JSON object' };
-  if (!finiteDeep(e.meta, 0)) return { problem: 'meta holds a non-finite number' };
+  if (!finiteDeep(e.meta, 0)) return { problem: 'meta holds a non-finite or negative number' };
+  const bl = (e.meta as { bl?: unknown }).bl;
+  if (bl !== undefined && bl !== e.body.length) return { problem: `truncated or padded (body of ${e.body.length} bytes, ${String(bl)} written)` };
   if (!Number.isFinite(e.ts) || e.ts > nowRedisMs + 5 * 60_000) return { problem: `timestamp ${Math.round(e.ts)} is in the future` };
   return { entry: e };
 }
 
 function finiteDeep(v: unknown, depth: number): boolean {
-  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0;
   if (v === null || typeof v !== 'object') return true;
   if (depth > 8) return false;
   for (const x of Object.values(v)) if (!finiteDeep(x, depth + 1)) return false;

@@ -122,6 +122,8 @@ if type(cur) == 'string' then
     s = tonumber(string.sub(cur, 1, p1 - 1)); x = tonumber(string.sub(cur, p1 + 1, p2 - 1))
     if p3 then a = tonumber(string.sub(cur, p2 + 1, p3 - 1)); h = tonumber(string.sub(cur, p3 + 1)) else a = tonumber(string.sub(cur, p2 + 1)) end
     if x and not a then a = x end
+    -- NaN or negative times are not Tagscope's (NaN poisons every comparison: PXAT nan would fail this merge for good): as if absent
+    if s ~= s or x ~= x or a ~= a or (h and h ~= h) or (s and s < 0) or (x and x < 0) or (a and a < 0) or (h and h < 0) then s = nil; x = nil; a = nil; h = nil end
     if x and x <= a and (not h or x > h) then h = x end
   end
 end
@@ -145,7 +147,10 @@ export const SET_IF_NEWER_LUA = `
 local cur = redis.pcall('GETRANGE', KEYS[1], 0, 23)
 if type(cur) == 'string' and string.sub(cur, 1, 4) == 'TS1:' then
   local t = tonumber(string.sub(cur, 5, 24))
-  if t and t > tonumber(ARGV[2]) then return 0 end
+  -- a newer generation wins, unless it is stamped more than 5 min ahead of Redis's clock (not Tagscope's:
+  -- it would block every write of this key for good)
+  local now = redis.call('TIME')
+  if t and t > tonumber(ARGV[2]) and t <= tonumber(now[1]) * 1000000 + tonumber(now[2]) + 300000000 then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
@@ -229,6 +234,7 @@ export class Core {
   // ---------------------------------------------------------------- observability
   emit(ev: MetricEvent): void {
     if (ev.reason === 'log-wrong-type') this.hostile.report('log', this.keys.log(), 'wrong Redis type (expected a stream): deleted and recreated');
+    else if (ev.type === 'redis-error' && (ev.reason === 'sync' || ev.reason === 'updateTags') && isWrongType(ev.error)) this.hostile.report('log', this.keys.log(), 'wrong Redis type (expected a stream)');
     this.counters[ev.type] = (this.counters[ev.type] ?? 0) + (ev.type === 'invalidate' ? ev.count ?? 1 : 1);
     if (this.o.debug) {
       const { error, ...rest } = ev;

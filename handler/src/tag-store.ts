@@ -7,7 +7,7 @@ import { Core, parseState, type St, type TagState } from './core';
 import { pathSoftTags } from './keys';
 import { isWrongType } from './hostile';
 
-export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster' | 'keyPrefix' | 'timeoutMs' | 'maxTtlSeconds' | 'onMetric'> {
+export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster' | 'keyPrefix' | 'timeoutMs' | 'maxTtlSeconds' | 'onMetric' | 'logger' | 'warnIntervalMs'> {
   url: string;
   /** Polling interval of the subscription fallback (ms). Default 2000. */
   pollMs?: number;
