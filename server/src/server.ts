@@ -9,12 +9,14 @@ import {
   DidChangeWatchedFilesNotification,
   ErrorCodes,
   FileChangeType,
+  LSPErrorCodes,
   ProposedFeatures,
   ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
+  type CancellationToken,
   type Diagnostic as LspDiagnostic,
   type InitializeParams,
   type InitializeResult,
@@ -108,8 +110,9 @@ function readSettings(raw: unknown): EditorSettings {
   for (const id of RULE_IDS) if (typeof rawRules[id] === 'string') rules[id] = rawRules[id] as RuleSeverity;
   return {
     rules,
-    maxFiles: typeof r.maxFiles === 'number' ? r.maxFiles : undefined,
-    maxFileSizeKb: typeof r.maxFileSizeKb === 'number' ? r.maxFileSizeKb : undefined,
+    // The manifest says minimum 1; a client may still send 0 or -1 (nothing would be indexed).
+    maxFiles: typeof r.maxFiles === 'number' ? Math.max(1, r.maxFiles) : undefined,
+    maxFileSizeKb: typeof r.maxFileSizeKb === 'number' ? Math.max(1, r.maxFileSizeKb) : undefined,
     refreshIntervalMs: typeof r.refreshIntervalMs === 'number' ? Math.max(250, r.refreshIntervalMs) : undefined,
   };
 }
@@ -277,10 +280,11 @@ connection.onInitialized(async () => {
       .catch((e) => connection.console.warn(`tagscope: file watching unavailable: ${e}`));
   }
   if (canFolders) connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
-    const removed = new Set(e.removed.map((f) => fileOf(f.uri)));
+    const list = (x: unknown) => (Array.isArray(x) ? (x as Array<{ uri?: unknown } | null>) : []);
+    const removed = new Set(list(e?.removed).map((f) => fileOf(f?.uri as string)));
     workspaceRoots = workspaceRoots.filter((r) => !removed.has(r));
-    for (const a of e.added) {
-      const r = fileOf(a.uri);
+    for (const a of list(e?.added)) {
+      const r = fileOf(a?.uri as string);
       if (r && !workspaceRoots.includes(r)) workspaceRoots.push(r);
     }
     await reindex();
@@ -349,8 +353,11 @@ connection.onDidChangeWatchedFiles(async (e) => {
 
 // ---- features: every handler is guarded; a bad request answers null, never kills the server
 
-function guard<P, R>(fallback: R, fn: (p: P) => R | Promise<R>): (p: P) => Promise<R> {
-  return async (p: P) => {
+function guard<P, R>(fallback: R, fn: (p: P) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
+  return async (p: P, token?: CancellationToken) => {
+    // A request cancelled while queued is not worked on: a storm of cancelled references on a
+    // large workspace otherwise delayed the next answer by seconds (handlers are synchronous).
+    if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
     if (lifecycle === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'The server is not initialized yet.');
     if (lifecycle === 'shutdown') throw new ResponseError(ErrorCodes.InvalidRequest, 'The server is shutting down.');
     try {
