@@ -246,7 +246,7 @@ describe('huge values under entry keys: a miss without reading them; oversized e
       await put(key(), big);
       const before = await netOut();
       const from = mark();
-      const [r, ms] = await timed(get);
+      const [r, ms] = await timed(get as () => Promise<unknown>);
       const sent = (await netOut()) - before;
       expect(r).toBeNull();
       expect(ms).toBeLessThan(5000); // generous: a shared machine; the read is bounded by maxEntryBytes
@@ -463,7 +463,7 @@ describe('warnings: at most one per key kind per interval, to console by default
   it('many corrupt values of two kinds within the interval: every one a metric, one warning per kind; the next interval counts the rest', async () => {
     const lines: string[] = [];
     const evs: MetricEvent[] = [];
-    const rl = createUseCacheHandler({ url: redis.url.replace('127.0.0.1', '[::1]').replace('[::1]', 'localhost') + '/0', keyPrefix: prefix, warnIntervalMs: 800, logger: { warn: (m) => void lines.push(m) }, onMetric: (e) => void evs.push(e), journalDir: false });
+    const rl = createUseCacheHandler({ url: `redis://localhost:${redis.port}/0`, keyPrefix: prefix, warnIntervalMs: 800, logger: { warn: (m) => void lines.push(m) }, onMetric: (e) => void evs.push(e), journalDir: false });
     try {
       await rl.core.ensureInit();
       for (let i = 0; i < 6; i++) {
