@@ -99,7 +99,7 @@ export function stateProblem(st: { s?: number; x?: number; a?: number }, nowRedi
 /**
  * Reads tag-state values without trusting them: a value of another type, or longer than any state
  * (`maxLen`), is reported as such instead of being transferred. One script per SCAN batch on a single
- * node; one per key on a cluster (keys of different slots).
+ * node; one GETRANGE per key on a cluster (keys of different slots).
  */
 const READ_TAGS_LUA = `
 local out = {}
@@ -123,10 +123,22 @@ export async function readTagValues(send: (args: string[]) => Promise<any>, keys
     return s;
   };
   // Errors propagate: a resync that silently skipped a key it could not read would drop an invalidation.
-  const one = (k: string) => send(['EVAL', READ_TAGS_LUA, '1', k, String(maxLen)]).then((r: unknown[]) => map(Array.isArray(r) ? r[0] : null));
   if (!cluster) {
     const r = await send(['EVAL', READ_TAGS_LUA, String(keys.length), ...keys, String(maxLen)]);
     return keys.map((_, i) => map(Array.isArray(r) ? r[i] : null));
   }
+  // Cluster: keys of different slots, one command each; GETRANGE bounds the read ("" = absent).
+  const one = (k: string): Promise<TagValue> =>
+    send(['GETRANGE', k, '0', String(maxLen)]).then(
+      (v: unknown) => {
+        const s = v === null || v === undefined ? '' : String(v);
+        if (s === '') return null;
+        return s.length > maxLen ? { problem: `longer than ${maxLen} bytes` } : s;
+      },
+      (err: unknown) => {
+        if (isWrongType(err)) return { problem: 'wrong Redis type (expected string)' };
+        throw err;
+      },
+    );
   return Promise.all(keys.map(one));
 }

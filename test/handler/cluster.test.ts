@@ -79,6 +79,29 @@ describe('Redis Cluster (3 masters)', () => {
     expect(k.log()).toBe(`{${prefix}}:log`);
   });
 
+  it('hostile values on the cluster: wrong-typed, garbage and oversized tag states and entries are skipped, never thrown; invalidating over them works', async () => {
+    const k = new Keys(prefix);
+    const c = (...args: string[]) => cli(cluster.ports[0], '-c', ...args);
+    await c('HSET', k.tag('h-hash'), 'f', 'v');
+    await c('SET', k.tag('h-garbage'), 'nan|x');
+    await c('SET', k.tag('h-long'), '1|'.repeat(1000));
+    await c('RPUSH', k.useCacheEntry('h-entry'), 'a');
+    // a TagStore loading every master (per-key bounded reads on a cluster) neither throws nor shows them
+    const probe = await TagStore.connect({ url: cluster.url, keyPrefix: prefix, timeoutMs: 1000, logger: { warn: () => {} } });
+    try {
+      const list = await probe.list();
+      for (const t of ['h-hash', 'h-garbage', 'h-long']) {
+        expect(list.find((s) => s.tag === t && (s.stale !== undefined || s.expired !== undefined))).toBeUndefined();
+        expect(await probe.get(t)).toBeUndefined();
+      }
+      expect(await A.call('get', { key: 'h-entry' })).toMatchObject({ miss: true });
+      await probe.invalidate(['h-hash', 'h-garbage', 'h-long']);
+      for (const t of ['h-hash', 'h-garbage', 'h-long']) expect(await probe.get(t)).toMatchObject({ expired: expect.any(Number) });
+    } finally {
+      await probe.close();
+    }
+  });
+
   it('incremental handler on the cluster', async () => {
     const page = { kind: 'APP_PAGE', html: '<p>x</p>', headers: { 'x-next-cache-tags': '_N_T_/layout,tag-30' }, status: 200 };
     await A.call('incSet', { key: '/c', data: page, ctx: { cacheControl: { revalidate: 900, expire: 3600 } } });
