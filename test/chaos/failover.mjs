@@ -61,6 +61,8 @@ console.log(`errors thrown: ${errors.length} (target 0)${errors.length ? ' — '
 console.log(`unhandled rejections: ${f.unhandled.length} (target 0)`);
 console.log(`call latency during failover: p99 ${fmt(Math.max(...f.phases.map((p) => p.p99Ms)))} (worst phase), max ${fmt(Math.max(...during))} (target < ${maxMsTarget} ms)`);
 console.log(`time to recover hits: ${fmt(worst('recoverHitsMs'))} worst; propagation: ${fmt(worst('recoverPropagationMs'))} worst (from the failover trigger)`);
+const lagAfter = (k) => Math.max(...f.phases.map((p) => (p[k] === null ? Infinity : Math.max(0, p[k] - p.clusterMs))));
+console.log(`  of which after the cluster agreed on the new master: hits ${fmt(lagAfter('recoverHitsMs'))}, propagation ${fmt(lagAfter('recoverPropagationMs'))} worst`);
 console.log(`invalidations during failover: ${f.phases.reduce((s, p) => s + p.invalidations, 0)}, lost: ${lost.length} (target 0)${lost.length ? ' — ' + lost.slice(0, 5).join(', ') : ''}`);
 console.log(`took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 const missed = errors.length > 0 || f.unhandled.length > 0 || lost.length > 0 || notRecovered.length > 0 || Math.max(...during) >= maxMsTarget;

@@ -164,14 +164,21 @@ export class OwnCluster {
     }
   }
 
-  /** Waits until every master's replicas report master_link_status:up (so a failover loses nothing already replicated). */
-  async waitReplicasInSync(timeoutMs = 20_000): Promise<void> {
+  /**
+   * Waits until every live node is a master serving slots or a replica whose link is up, and every
+   * master has at least `perMaster` replicas (a restarted node first comes back as a master of nothing,
+   * then turns into a replica), so a failover loses nothing already replicated.
+   */
+  async waitReplicasInSync(timeoutMs = 20_000, perMaster = 1): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const nodes = await this.nodes().catch(() => []);
-      const reps = nodes.filter((n) => n.role === 'replica' && !n.failed && !this.killed.has(n.port));
+      const nodes = await this.nodes().catch(() => [] as ClusterNode[]);
+      const live = nodes.filter((n) => !n.failed && !this.killed.has(n.port));
+      const reps = live.filter((n) => n.role === 'replica');
+      const masters = live.filter((n) => n.role === 'master' && n.slots.length);
+      const shaped = live.every((n) => n.role === 'replica' || n.slots.length) && masters.every((m) => reps.filter((r) => r.masterId === m.id).length >= perMaster);
       const states = await Promise.all(reps.map((r) => cli(r.port, 'INFO', 'replication').catch(() => '')));
-      if (reps.length && states.every((s) => s.includes('master_link_status:up'))) return;
+      if (shaped && reps.length && states.every((s) => s.includes('master_link_status:up'))) return;
       if (Date.now() > deadline) throw new Error('replicas not in sync in time');
       await sleep(100);
     }

@@ -218,6 +218,8 @@ export async function runFailoverScenario(opts: ScenarioOptions = {}): Promise<S
       inWindow = false;
       await Promise.all([invLoop, probeLoop]);
 
+      const fails = (ps: Array<{ t: number; ok: boolean }>) => ps.filter((p) => !p.ok).map((p) => p.t - t0);
+      log(`${kind}: failed probes at ms after the trigger: hits ${JSON.stringify(fails(hitProbes))}, propagation ${JSON.stringify(fails(propProbes))}`);
       const recovered = (ps: Array<{ t: number; ok: boolean }>): number | null => {
         if (!ps.length || !ps[ps.length - 1].ok) return null;
         let lastFail = -1;
@@ -298,7 +300,7 @@ export async function runFailoverScenario(opts: ScenarioOptions = {}): Promise<S
       // bring the killed node back: it rejoins as a replica, so the next round can fail over again
       for (const p of [...cluster.killed]) await cluster.restart(p);
       await cluster.waitHealthy(30_000);
-      if (r + 1 < rounds) await cluster.waitReplicasInSync(30_000);
+      if (r + 1 < rounds) await cluster.waitReplicasInSync(60_000);
     }
     loadOn = false;
     await Promise.all(loops);
