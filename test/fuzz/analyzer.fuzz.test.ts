@@ -29,6 +29,28 @@ describe('fuzz: the analysis core', () => {
   }, 180_000);
 });
 
+/**
+ * Cases that found bugs (each failed on the core before its fix): pinned by seed, index,
+ * fixture and kind so they run on every CI run whatever the campaign seed.
+ */
+const REGRESSIONS = [
+  // 0.3 MiB invalidated literal: the glob of a long tag was built with push(...text): stack overflow in the rules
+  { seed: 1, index: 18, fixture: 'contexts', kind: 'huge-literal' },
+  // 5,000-deep `'a' + x + …` importing the app's helper names: the call graph's recursive walk
+  // overflowed while another file's facts were computed, so that file lost its declarations
+  { seed: 2, index: 31, fixture: 'matching', kind: 'deep-nesting' },
+  // a token inserted after `from`: an import without a string specifier threw in name resolution, failing the whole app
+  { seed: 2, index: 100, fixture: 'contexts', kind: 'token-insert' },
+] as const;
+
+describe('fuzz: regressions', () => {
+  it('the cases that found bugs still pass', async () => {
+    const stats = await runAnalyzerCampaign({ seed: 0, count: 0, pinned: [...REGRESSIONS], caseTimeoutMs: CASE_TIMEOUT_MS, fileBoundMs: FILE_BOUND_MS });
+    expect(stats.failures, stats.failures.join('\n\n')).toEqual([]);
+    expect(stats.cases).toBe(REGRESSIONS.length);
+  }, 120_000);
+});
+
 describe('fuzz: the generator and the oracle', () => {
   it('a case is a pure function of (seed, index): same bytes, fresh names nothing imports', () => {
     for (let i = 0; i < KINDS.length * 2; i++) {

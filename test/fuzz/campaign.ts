@@ -46,7 +46,7 @@ export class CoreRunner {
   private nextId = 1;
   private stderr = '';
 
-  constructor(private readonly workerJs = WORKER_JS) {}
+  constructor(private readonly workerJs: string = WORKER_JS) {}
 
   private start(): ChildProcess {
     const proc = spawn(process.execPath, [this.workerJs], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -134,6 +134,10 @@ export interface AnalyzerOptions {
   fixtures?: readonly string[];
   /** Stop starting cases after this time (epoch ms); `cases` says how many ran. */
   deadline?: number;
+  /** Exact cases to run instead of `count` generated ones (regressions: seed, index, fixture, kind). */
+  pinned?: Array<{ seed: number; index: number; fixture: string; kind: Kind }>;
+  /** Another build of the core worker (e.g. of an older commit), to check the suite finds its bugs. */
+  workerJs?: string;
   log?: (line: string) => void;
 }
 
@@ -150,18 +154,20 @@ export async function runAnalyzerCampaign(o: AnalyzerOptions): Promise<AnalyzerS
   const kinds = o.kinds ?? KINDS;
   const fixtures = o.fixtures ?? FUZZ_FIXTURES;
   const stats: AnalyzerStats = { seed: o.seed, cases: 0, byKind: {}, crashes: 0, hangs: 0, threw: 0, oracleFailures: 0, excused: 0, fileTimesMs: [], caseTimesMs: [], slowest: [], failures: [] };
-  const runner = new CoreRunner();
+  const runner = new CoreRunner(o.workerJs);
   const apps = new Map<string, { dir: string; dispose: () => void; baseline: Diag[] }>();
   try {
-    for (const f of fixtures) {
+    for (const f of new Set([...fixtures, ...(o.pinned ?? []).map((p) => p.fixture)])) {
       const { dir, dispose } = tempCopy(f);
       const out = await runner.analyze(dir, [], caseTimeoutMs);
       if (out.kind !== 'ok') throw new Error(`baseline of ${f} failed: ${JSON.stringify(out).slice(0, 2000)}`);
       apps.set(f, { dir, dispose, baseline: out.reply.diagnostics });
     }
-    for (let i = 0; i < o.count; i++) {
+    const total = o.pinned ? o.pinned.length : o.count;
+    for (let i = 0; i < total; i++) {
       if (o.deadline && Date.now() > o.deadline) break;
-      const c = makeCase(o.seed, i, fixtures[i % fixtures.length], kinds[i % kinds.length]);
+      const p = o.pinned?.[i];
+      const c = p ? makeCase(p.seed, p.index, p.fixture, p.kind) : makeCase(o.seed, i, fixtures[i % fixtures.length], kinds[i % kinds.length]);
       const app = apps.get(c.fixture)!;
       stats.cases++;
       stats.byKind[c.kind] = (stats.byKind[c.kind] ?? 0) + 1;
@@ -196,7 +202,7 @@ export async function runAnalyzerCampaign(o: AnalyzerOptions): Promise<AnalyzerS
           if (ms > fileBoundMs) fail(`slow: ${file} took ${Math.round(ms)} ms (bound ${fileBoundMs} ms)`);
         }
         // Unmutated files whose facts failed is a lost analysis; the new files may fail (counted, not fatal).
-        const verdict = compareToBaseline(app.baseline, r.diagnostics, new Set(c.files.map((f) => f.rel)), r.newFacts);
+        const verdict = compareToBaseline(app.baseline, r.diagnostics, new Set(c.files.map((f) => f.rel)), r.newFacts, c.connected);
         stats.excused += verdict.excused;
         if (!verdict.ok) {
           stats.oracleFailures++;

@@ -30,6 +30,7 @@ export const KINDS = [
   'recursive-helper',
   'tag-array-10k',
   'odd-syntax',
+  'connected-hostile',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -48,6 +49,9 @@ export interface FuzzCase {
   /** What was done, enough to see the case without re-running it. */
   description: string;
   files: FuzzFile[];
+  /** The new file imports and calls the app's own helpers (kind connected-hostile): then only the
+   * context rules' diagnostics on unmutated files are judged (see compareToBaseline). */
+  connected?: boolean;
 }
 
 // ---- deterministic randomness -----------------------------------------------------------
@@ -93,6 +97,8 @@ interface Base {
   /** Names the app's modules export: nasty files import them (from a missing module), so the
    * call graph visits the nasty file when it looks for callers of the real helpers. */
   exported: string[];
+  /** Exported functions and the module (relative path) that declares them. */
+  functions: Array<{ name: string; rel: string }>;
 }
 
 const bases = new Map<string, Base>();
@@ -105,8 +111,12 @@ function baseOf(fixture: string): Base {
       .filter((rel) => !/^next\.config\./.test(rel))
       .map((rel) => ({ rel, text: readFileSync(join(dir, rel), 'utf8') }));
     const exported = new Set<string>();
-    for (const f of files) for (const m of f.text.matchAll(/export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([\w$]+)/g)) exported.add(m[1]);
-    b = { files, exported: [...exported].sort() };
+    const functions: Array<{ name: string; rel: string }> = [];
+    for (const f of files) {
+      for (const m of f.text.matchAll(/export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([\w$]+)/g)) exported.add(m[1]);
+      for (const m of f.text.matchAll(/export\s+(?:async\s+)?function\s+([\w$]+)/g)) if (!/^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|default)$/.test(m[1])) functions.push({ name: m[1], rel: f.rel });
+    }
+    b = { files, exported: [...exported].sort(), functions };
     bases.set(fixture, b);
   }
   return b;
@@ -463,6 +473,37 @@ function oddSyntax(r: Rng, base: Base, index: number): { text: string; what: str
   return { text: imports(base, index) + forms[form] + '\n', what: `odd syntax (${form})`, tsx: form === 'jsx-soup' || form === 'decorators' };
 }
 
+/**
+ * A hostile file wired to the app: it imports the app's real helpers and calls them from deep
+ * nesting, recursion, huge argument lists, escapes and a cut-off end, so the call graph and the
+ * context analysis of the unmutated files walk through it.
+ */
+function connectedHostile(r: Rng, base: Base, index: number, rel: string): { text: string; what: string } {
+  const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+  const helpers = Array.from({ length: 1 + int(r, 3) }, () => pick(r, base.functions)).filter((h, i, xs) => xs.findIndex((x) => x.name === h.name) === i);
+  const relImport = (to: string) => {
+    const up = dir ? dir.split('/').map(() => '..').join('/') : '.';
+    return `${up}/${to.replace(/\.[jt]sx?$/, '')}`;
+  };
+  const head = `import { cacheTag, revalidateTag, updateTag } from 'next/cache';\n` + helpers.map((h) => `import { ${h.name} } from '${relImport(h.rel)}';`).join('\n') + '\n';
+  const call = (arg: string) => helpers.map((h) => `${h.name}(${arg} as any)`).join(', ');
+  const d = DEPTH;
+  const forms: Record<string, string> = {
+    'deep-call': `export async function deep() { return ${'('.repeat(d)}[${call(`'fz${index}:d'`)}]${')'.repeat(d)}; }`,
+    'deep-blocks': `export async function act() { 'use server'; ${'{ if (Math.random()) '.repeat(d)}{ ${call(`'fz${index}:b'`)}; }${' }'.repeat(d)} }`,
+    'deep-jsx': `export default function Page() { return ${'<section>'.repeat(d)}{${call(`'fz${index}:j'`)}}${'</section>'.repeat(d)}; }`,
+    'deep-arg': `export async function act(x: string) { 'use server'; ${call(Array.from({ length: d }, (_, i) => `'fz${index}:${i}'`).join(' + x + '))}; }`,
+    'recursive': `export async function a(n: number): Promise<unknown> { 'use server'; ${call(`'fz${index}:' + n`)}; return b(n + 1); }\nexport async function b(n: number): Promise<unknown> { return a(n); }\nexport function Loop(): any { return Loop(); }`,
+    'client': `'use client';\nexport function Button() { return <button onClick={() => { ${call(`'fz${index}:c'`)}; }} />; }`,
+    'escape': `export const all = [${helpers.map((h) => h.name).join(', ')}];\nexport default { ${helpers.map((h) => h.name).join(', ')} };\nexport function twice(f: any) { return f(f); }\ntwice(${helpers[0].name});`,
+    'array-10k': `const TAGS = [${Array.from({ length: 10_000 }, (_, i) => `'fz${index}:a${i}'`).join(', ')}];\nexport async function act() { 'use server'; for (const t of TAGS) { ${call('t')}; } }`,
+    'truncated': `export async function act(id: string) { 'use server'; ${call('`fz' + index + ':${id}`')}; if (id) { ${call("'x'")}`,
+    'self-ref': `const T: any = T;\nconst A: any = B, B: any = A;\nexport async function act() { 'use server'; ${call('T + A')}; }`,
+  };
+  const form = pick(r, Object.keys(forms));
+  return { text: head + forms[form] + '\n', what: `hostile file wired to ${helpers.map((h) => `${h.name} (${h.rel})`).join(', ')}: ${form}` };
+}
+
 /** Case `index` of a campaign: deterministic in (seed, index, fixture); kinds rotate so counts stay balanced. */
 export function makeCase(seed: number, index: number, fixture = FUZZ_FIXTURES[index % FUZZ_FIXTURES.length], kind: Kind = KINDS[index % KINDS.length]): FuzzCase {
   const s = caseSeed(seed, index);
@@ -543,6 +584,11 @@ export function makeCase(seed: number, index: number, fixture = FUZZ_FIXTURES[in
       what = m.what;
       break;
     }
+    case 'connected-hostile': {
+      const rel = freshName(src.rel, index, '.tsx');
+      const m = connectedHostile(r, base, index, rel);
+      return { seed, index, fixture, kind, description: m.what, files: one(rel, m.text), connected: true };
+    }
     case 'odd-syntax': {
       const m = oddSyntax(r, base, index);
       files = one(freshName(src.rel, index, m.tsx ? '.tsx' : '.ts'), m.text);
@@ -575,6 +621,9 @@ export interface Diag {
  * may legitimately take such a diagnostic away from an unmutated file, never add one. */
 export const GLOBAL_MATCHING = new Set(['undeclared-tag', 'unused-tag', 'dynamic-tag-mismatch']);
 
+/** Rules about where code runs: a call site's verdict depends on its own unit and callers only. */
+export const CONTEXT_RULES = new Set(['cache-tag-outside-use-cache', 'update-tag-outside-server-action', 'invalidate-during-render']);
+
 const siteKey = (d: Diag) => `${d.file}:${d.line}:${d.column}-${d.endLine}:${d.endColumn} ${d.code}`;
 /** The typo suggestion comes from every declared tag: a new declaration may change it. */
 const stableMessage = (d: Diag) => d.message.replace(/ Did you mean '[^']*'\?$/, '');
@@ -593,9 +642,15 @@ export interface OracleResult {
  * (unused-tag) something, or an undeclared-tag that becomes a dynamic-tag-mismatch at the same
  * site for the same reason. Everything else — a lost, added or changed diagnostic — is a bug.
  */
-export function compareToBaseline(baseline: Diag[], actual: Diag[], newFiles: Set<string>, newFacts: { declarations: number; invalidations: number }): OracleResult {
+export function compareToBaseline(baseline: Diag[], actual: Diag[], newFiles: Set<string>, newFacts: { declarations: number; invalidations: number }, contextOnly = false): OracleResult {
   const problems: string[] = [];
   let excused = 0;
+  // A new file wired to the app's helpers may change tag sites (a wrapper that now escapes) but
+  // never where code runs: the context rules' diagnostics on unmutated files stay exact.
+  if (contextOnly) {
+    baseline = baseline.filter((d) => CONTEXT_RULES.has(d.code));
+    actual = actual.filter((d) => CONTEXT_RULES.has(d.code));
+  }
   const mine = actual.filter((d) => !newFiles.has(d.file));
   const count = (xs: Diag[], key: (d: Diag) => string) => {
     const m = new Map<string, number>();
