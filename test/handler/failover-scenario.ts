@@ -30,6 +30,9 @@ export interface PhaseFigures {
   /** From the trigger until entries on the failed shard hit again / invalidations propagate again, for good (ms); null = never. */
   recoverHitsMs: number | null;
   recoverPropagationMs: number | null;
+  /** From the moment the cluster agreed until the first probe that worked on the new topology (ms); null = none. */
+  firstHitAfterClusterMs: number | null;
+  firstPropagationAfterClusterMs: number | null;
   /** Invalidations issued (and resolved) while the failover was in progress. */
   invalidations: number;
   /** Those not visible afterwards, as `tag@where`. */
@@ -229,6 +232,11 @@ export async function runFailoverScenario(opts: ScenarioOptions = {}): Promise<S
         return lastFail < 0 ? 0 : Math.max(0, ps[lastFail + 1].t - t0);
       };
 
+      const firstAfter = (ps: Array<{ t: number; ok: boolean }>): number | null => {
+        const p = ps.find((x) => x.ok && x.t - t0 >= clusterAt);
+        return p ? p.t - t0 - clusterAt : null;
+      };
+
       // steady load on the new topology
       await sleep(steadyMs);
 
@@ -287,6 +295,8 @@ export async function runFailoverScenario(opts: ScenarioOptions = {}): Promise<S
         clusterMs: clusterAt,
         recoverHitsMs: recovered(hitProbes),
         recoverPropagationMs: recovered(propProbes),
+        firstHitAfterClusterMs: firstAfter(hitProbes),
+        firstPropagationAfterClusterMs: firstAfter(propProbes),
         invalidations: issued.length,
         lost,
       };

@@ -40,11 +40,13 @@ describe('Redis Cluster failover while two instances serve', () => {
       expect(p.recoverHitsMs, p.kind).not.toBeNull();
       expect(p.recoverPropagationMs, p.kind).not.toBeNull();
     }
-    // the client follows the new topology soon after the cluster agreed on it (with node-redis's
-    // default refresh, 5 s after the first reconnection attempt: about 3 s after)
+    // the client follows the new topology soon after the cluster agreed on it: the first probe issued
+    // after that works within 2 s (with node-redis's default refresh, 5 s after the node started
+    // reconnecting, it took 2-3 s more)
     const hard = f.phases[1];
-    expect(hard.recoverHitsMs!).toBeLessThan(hard.clusterMs + 2000);
-    expect(hard.recoverPropagationMs!).toBeLessThan(hard.clusterMs + 2000);
+    expect(hard.firstHitAfterClusterMs).not.toBeNull();
+    expect(hard.firstHitAfterClusterMs!).toBeLessThan(2000);
+    expect(hard.firstPropagationAfterClusterMs!).toBeLessThan(2000);
     expect(f.unhandled).toEqual([]);
   }, 180_000);
 });
