@@ -33,8 +33,12 @@ export function toLsp(l: Location): LspLocation {
   return LspLocation.create(uriOf(l.file), l.range);
 }
 
+/** A file name as markdown text: no markup, HTML or bidi reordering from the name (`<img …>.ts`, backticks, U+202E). */
+const mdText = (s: string) =>
+  s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/[\\`*_{}[\]()#+!|<>~&$]/g, '\\$&');
+
 function siteLink(index: FolderIndex, s: Site): string {
-  const rel = relative(index.root, s.location.file);
+  const rel = mdText(relative(index.root, s.location.file));
   const line = s.location.range.start.line + 1;
   return `[${rel}:${line}](${uriOf(s.location.file)}#L${line})`;
 }
