@@ -89,7 +89,7 @@ async function pickTag(client: LanguageClient, atCursor: string[]): Promise<stri
       tag: t.tag,
       iconPath: new vscode.ThemeIcon('tag'),
       description: `${t.declarations.length} declared · ${t.invalidations.length} invalidated${t.profiles.length ? ` · cacheLife ${t.profiles.join(', ')}` : ''}`,
-      detail: [where ? vscode.workspace.asRelativePath(vscode.Uri.parse(where.uri)) + `:${where.line + 1}` : undefined, store.connected ? `store: ${describeState(storeStates.get(t.tag))}` : undefined].filter(Boolean).join(' — ') || undefined,
+      detail: plain([where ? vscode.workspace.asRelativePath(vscode.Uri.parse(where.uri)) + `:${where.line + 1}` : undefined, store.connected ? `store: ${describeState(storeStates.get(t.tag))}` : undefined].filter(Boolean).join(' — ')) || undefined,
     });
   }
   if (codeItems.length) items.push({ label: 'In code', kind: vscode.QuickPickItemKind.Separator }, ...codeItems);

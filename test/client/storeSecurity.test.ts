@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import { ConnectStoreRequest, DisconnectStoreRequest, InvalidateTagRequest, StatusNotification, WorkspaceTrustedNotification } from '../../server/src/protocol';
 import { startRedisProxy, type RedisProxy } from '../e2e/redisProxy';
 // @ts-expect-error -- plain .mjs helper
@@ -36,7 +36,7 @@ const leaksIn = (text: string) => [PASSWORD, WRONG].flatMap(forms).filter((f) =>
 let redisPort = 0;
 let redis: ChildProcess | undefined;
 let proxy: RedisProxy;
-const servers: { proc: ChildProcess; conn: ProtocolConnection; transcript: string[] }[] = [];
+const servers: { proc: ChildProcess; conn: MessageConnection; transcript: string[] }[] = [];
 let ws = '';
 
 function startRedis(): Promise<void> {
@@ -62,9 +62,11 @@ async function startServer(initializationOptions: Record<string, unknown>) {
   const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const transcript: string[] = [];
   proc.stderr!.on('data', (d) => transcript.push(`stderr: ${d}`));
-  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification((method, params) => transcript.push(`${method} ${JSON.stringify(params)}`));
-  conn.onRequest((method, params) => {
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  conn.onNotification((method: string, params: unknown) => {
+    transcript.push(`${method} ${JSON.stringify(params)}`);
+  });
+  conn.onRequest((method: string, params: unknown) => {
     transcript.push(`request ${method} ${JSON.stringify(params)}`);
     return null;
   });
