@@ -8,6 +8,8 @@ import { Core } from './core';
 import { decodeValue, encodeEntry, encodeValue, incrementalValueProblem } from './codec';
 
 const TAGS_HEADER = 'x-next-cache-tags';
+/** Longest render whose start is tracked (a later set is stamped with its own time). */
+const RENDER_WINDOW_MS = 60_000;
 
 interface CacheControl {
   revalidate: number | false;
@@ -51,6 +53,23 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
   let resolved: ReturnType<typeof resolveOptions> | undefined;
   const opts = () => (resolved ??= resolveOptions(options));
 
+  // Next gives this API no generation start: `set` comes after the render. Stamping an entry with the
+  // time of `set` would let a render that read the data before an invalidation (here or on another
+  // instance) store the old data with a timestamp after it, and serve it as fresh. So the timestamp is
+  // the time of the `get` that led to the render (a miss, a stale or an aged entry: Next renders after
+  // it), kept per key (in the class: Next makes a handler instance per request) until the `set`.
+  const renderSince = new Map<string, number>();
+  // Values this handler served, with their entry time: when a regeneration fails, Next stores the
+  // previous value again, which must keep its own time, not get a new one.
+  const servedAt = new WeakMap<object, number>();
+  const noteRender = (cacheKey: string, t: number) => {
+    const prev = renderSince.get(cacheKey);
+    if (prev !== undefined && t - prev < RENDER_WINDOW_MS) return; // keep the earliest pending one
+    renderSince.delete(cacheKey);
+    if (renderSince.size >= 10_000) renderSince.delete(renderSince.keys().next().value as string);
+    renderSince.set(cacheKey, t);
+  };
+
   return class TagscopeIncrementalCache {
     readonly core: Core;
     constructor(_ctx?: any) {
@@ -58,6 +77,23 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
     }
 
     async get(cacheKey: string, ctx: any = {}): Promise<IncrementalCacheHandlerValue | null> {
+      const core = this.core;
+      const t0 = core.now();
+      const out = await this.read(cacheKey, ctx);
+      // Anything but a fresh, young hit makes Next render and set: remember when that began.
+      if (!out || out.lastModified < 0 || this.aged(out, t0)) noteRender(cacheKey, t0);
+      return out;
+    }
+
+    /** A hit Next will regenerate in the background (stale tag or past its revalidate time). */
+    private aged(out: IncrementalCacheHandlerValue, nowRedis: number): boolean {
+      const rv = out.cacheControl?.revalidate;
+      if (this.staleKeys.has(out)) return true;
+      return typeof rv === 'number' && this.core.toRedis(out.lastModified) + rv * 1000 <= nowRedis;
+    }
+    private staleKeys = new WeakSet<object>();
+
+    private async read(cacheKey: string, ctx: any): Promise<IncrementalCacheHandlerValue | null> {
       const core = this.core;
       try {
         if (core.o.disabled) return null;
@@ -104,6 +140,8 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         }
         const out: IncrementalCacheHandlerValue = { lastModified, value };
         if (cc) out.cacheControl = cc;
+        if (lastModified !== core.toLocal(e.ts)) this.staleKeys.add(out);
+        servedAt.set(value, e.ts);
         return out;
       } catch (err) {
         core.emit({ type: 'miss', handler: H, reason: 'error', error: err });
@@ -119,8 +157,12 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         const isFetch = data.kind === 'FETCH';
         const tags: string[] = isFetch ? (Array.isArray(ctx.tags) ? ctx.tags : Array.isArray(data.tags) ? data.tags : []) : headerTags(data);
         const cc: CacheControl | undefined = !isFetch && ctx.cacheControl ? { revalidate: ctx.cacheControl.revalidate, expire: ctx.cacheControl.expire } : undefined;
+        const since = renderSince.get(cacheKey);
+        renderSince.delete(cacheKey);
         if (!(await core.ensureInit())) return;
-        const ts = core.now();
+        const now = core.now();
+        // A value served earlier and stored again keeps its time; otherwise the render began at the get.
+        const ts = servedAt.get(data) ?? (since !== undefined && now - since < RENDER_WINDOW_MS ? Math.min(since, now) : now);
         let lifeMs = core.o.maxTtlMs;
         if (cc && typeof cc.expire === 'number' && cc.expire > 0) lifeMs = Math.min(lifeMs, cc.expire * 1000);
         const meta: Meta = { k: data.kind, tags };
