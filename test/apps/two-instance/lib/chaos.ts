@@ -31,16 +31,19 @@ export function writeVersion(k: string, v: number): void {
   renameSync(tmp, join(d, k));
 }
 
-export async function getChaos(k: string): Promise<number> {
+// "<version>@<ms>": the version read and when this generation read it, so the test can tell a value
+// served from a cache entry from one shared with a generation still in flight (Next de-duplicates
+// concurrent invocations of a cached function in a process).
+export async function getChaos(k: string): Promise<string> {
   'use cache';
   cacheTag(`chaos-${k}`);
   cacheLife('max');
-  return readVersion(k);
+  return `${readVersion(k)}@${Date.now()}`;
 }
 
-export async function getChaosRemote(k: string): Promise<number> {
+export async function getChaosRemote(k: string): Promise<string> {
   'use cache: remote';
   cacheTag(`chaos-${k}`);
   cacheLife('max');
-  return readVersion(k);
+  return `${readVersion(k)}@${Date.now()}`;
 }
