@@ -204,14 +204,39 @@ export class SourceHost {
    * Project (its own parse), and the node is found there by position. Costly; used rarely.
    */
   typeAt(node: ts.Node): ts.Type | undefined {
+    if (hasLongLine(node.getSourceFile())) return undefined;
     for (const [file, sf] of this.files) {
-      if (!sf || this.project.getSourceFile(file)) continue;
+      if (!sf || this.project.getSourceFile(file) || hasLongLine(sf)) continue;
       this.project.createSourceFile(file, sf.text, { overwrite: true, scriptKind: scriptKind(file) });
     }
     const twin = this.project.getSourceFile(node.getSourceFile().fileName)?.compilerNode;
     const same = twin && sameNode(twin, node);
     return same ? this.project.getTypeChecker().compilerObject.getTypeAtLocation(same) : undefined;
   }
+}
+
+const longLineMemo = new WeakMap<ts.SourceFile, boolean>();
+const LONG_LINE = 20_000;
+
+/**
+ * Minified or generated code (a line of tens of KB) stays out of the type checker's project:
+ * ts-morph's wrapper scans to the end of the line for each node's comments, and one 370 KB line
+ * took 25 s (fuzz: long-line). Tag literal types never come from such files.
+ */
+function hasLongLine(sf: ts.SourceFile): boolean {
+  let hit = longLineMemo.get(sf);
+  if (hit === undefined) {
+    hit = false;
+    const text = sf.text;
+    for (let start = 0; text.length - start > LONG_LINE; ) {
+      const nl = text.indexOf('\n', start);
+      if ((nl < 0 ? text.length : nl) - start > LONG_LINE) hit = true;
+      if (hit || nl < 0) break;
+      start = nl + 1;
+    }
+    longLineMemo.set(sf, hit);
+  }
+  return hit;
 }
 
 const parseHost: ts.ParseConfigHost = {
