@@ -230,17 +230,51 @@ function ends(v: Extract<TagValue, { kind: 'pattern' }>): { head: string; tail: 
   return { head: 'text' in first ? first.text : '', tail: 'text' in last ? last.text : '' };
 }
 
-const regexCache = new WeakMap<TagValue, RegExp>();
+const regexCache = new WeakMap<TagValue, Tester>();
 
-function patternRegExp(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
+function patternRegExp(v: Extract<TagValue, { kind: 'pattern' }>): Tester {
   let re = regexCache.get(v);
   if (!re) regexCache.set(v, (re = compilePattern(v)));
   return re;
 }
 
-function compilePattern(v: Extract<TagValue, { kind: 'pattern' }>): RegExp {
+type Tester = { test(s: string): boolean };
+
+function compilePattern(v: Extract<TagValue, { kind: 'pattern' }>): Tester {
   const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp('^' + v.parts.map((p) => ('text' in p ? esc(p.text) : p.hole.values?.length ? '(?:' + p.hole.values.map(esc).join('|') + ')' : '[\\s\\S]*')).join('') + '$');
+  try {
+    const re = new RegExp('^' + v.parts.map((p) => ('text' in p ? esc(p.text) : p.hole.values?.length ? '(?:' + p.hole.values.map(esc).join('|') + ')' : '[\\s\\S]*')).join('') + '$');
+    re.test(''); // V8 compiles on first use: a size error surfaces here, not later in a rule
+    return re;
+  } catch {
+    // V8 refuses a regular expression past its size limit (a 300 KB template literal): match the
+    // literal runs in order instead, every hole as any string (an over-approximation, never a throw).
+    return globTester(v);
+  }
+}
+
+function globTester(v: Extract<TagValue, { kind: 'pattern' }>): Tester {
+  const segs = [''];
+  for (const p of v.parts) {
+    if ('text' in p) segs[segs.length - 1] += p.text;
+    else segs.push('');
+  }
+  const head = segs[0];
+  const tail = segs[segs.length - 1];
+  return {
+    test(s: string) {
+      if (segs.length === 1) return s === head;
+      if (s.length < head.length + tail.length || !s.startsWith(head) || !s.endsWith(tail)) return false;
+      let at = head.length;
+      const end = s.length - tail.length;
+      for (let i = 1; i < segs.length - 1; i++) {
+        const k = s.indexOf(segs[i], at);
+        if (k < 0 || k + segs[i].length > end) return false;
+        at = k + segs[i].length;
+      }
+      return true;
+    },
+  };
 }
 
 /**
@@ -334,7 +368,7 @@ function* withPrefix(sorted: string[], prefix: string): Generator<string> {
 
 interface StoredPattern<T> {
   value: TagValue;
-  re: RegExp;
+  re: Tester;
   item: T;
   head: string;
   tail: string;
