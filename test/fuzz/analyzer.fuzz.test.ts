@@ -41,6 +41,10 @@ const REGRESSIONS = [
   { seed: 2, index: 31, fixture: 'matching', kind: 'deep-nesting' },
   // a token inserted after `from`: an import without a string specifier threw in name resolution, failing the whole app
   { seed: 2, index: 100, fixture: 'contexts', kind: 'token-insert' },
+  // a 370 KB line (minified-like) entering the type checker's project: ts-morph scanned to the line end per node, 25 s
+  { seed: 1, index: 23, fixture: 'matching', kind: 'long-line' },
+  // a 0.3 MiB template tag: V8 refused the pattern's regular expression (too large) and the rules threw
+  { seed: 1, index: 319, fixture: 'matching', kind: 'huge-literal' },
 ] as const;
 
 describe('fuzz: regressions', () => {
