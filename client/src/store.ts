@@ -25,12 +25,15 @@ const UNTRUSTED = 'Tagscope: the tag store is off in untrusted workspaces. Trust
  */
 async function untraced<T>(client: LanguageClient, fn: () => Promise<T>): Promise<T> {
   const saved = (client as unknown as { _trace?: unknown })._trace;
-  const tracing = typeof saved === 'number' && saved !== Trace.Off;
+  // Should the private field ever move, fall back to the setting rather than trace the URL.
+  const configured = vscode.workspace.getConfiguration('tagscope').get<string>('trace.server', 'off');
+  const restore = typeof saved === 'number' ? (saved as Trace) : Trace.fromString(configured);
+  const tracing = restore !== Trace.Off;
   if (tracing) await client.setTrace(Trace.Off);
   try {
     return await fn();
   } finally {
-    if (tracing) await client.setTrace(saved as Trace).catch(() => undefined);
+    if (tracing) await client.setTrace(restore).catch(() => undefined);
   }
 }
 

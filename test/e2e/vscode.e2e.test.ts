@@ -386,6 +386,23 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
         expect(text).toMatch(/redis:\/\/\*\*\*@127\.0\.0\.1:\d+/);
         await clearToasts();
       }
+      // The error state as the status item's tooltip and the panel's banner show it.
+      await waitForStatus(/\$?\(?warning|Redis/, 10_000);
+      await statusItem().hover();
+      const tooltip = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Tag store' }).first();
+      await tooltip.waitFor({ timeout: 10_000 });
+      const tip = (await tooltip.innerText()).replace(/\s+/g, ' ');
+      expect(tip).toMatch(/Tag store: error — redis:\/\/127\.0\.0\.1:\d+ · .*cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1/);
+      expect(leaksIn(tip)).toEqual([]);
+      await page.mouse.move(700, 700);
+      await runCommand(page, 'Tagscope: Open Cache Tags Panel');
+      const wv = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const banner = wv.locator('.banner', { hasText: 'Store error' });
+      await banner.waitFor({ timeout: 30_000 });
+      expect(await banner.innerText()).toMatch(/cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1/);
+      expect(leaksIn(await domOfAllFrames(page))).toEqual([]);
+      await runCommand(page, 'View: Close All Editors');
+      await openFile('products.ts', "cacheTag('products')"); // where the next test left off
       // Rejected by the input box itself (a raw '#' ends the authority): the message does not echo it.
       await runCommand(page, 'Tagscope: Connect to Redis…');
       const box = page.locator('.quick-input-widget', { hasText: 'Connect to Redis' });
