@@ -564,7 +564,8 @@ export class ChaosHarness {
     try {
       const out = join(ROOT, 'test', '.artifacts', 'chaos');
       mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, `last-run-${process.pid}.json`), JSON.stringify({ faults: this.faults, healthy: this.healthy, invs: this.invs, reqs: this.reqs }));
+      // Every request, invalidation and fault of the last run, for a post-mortem of a missed target.
+      writeFileSync(join(out, 'last-run.json'), JSON.stringify({ faults: this.faults, healthy: this.healthy, invs: this.invs, reqs: this.reqs }));
     } catch {}
     return fig;
   }

@@ -55,7 +55,7 @@ try {
   const missed = missedTargets(f);
   console.log('');
   if (missed.length) {
-    console.log(`TARGETS MISSED:\n  ${missed.join('\n  ')}`);
+    console.log(`TARGETS MISSED:\n  ${missed.join('\n  ')}\n(every request of the run: test/.artifacts/chaos/last-run.json)`);
   } else {
     console.log('all targets met: 0 5xx, every outage invalidation visible on both instances, no stale read after an acknowledged updateTag');
     code = 0;
