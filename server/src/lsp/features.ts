@@ -69,6 +69,14 @@ function span(ms: number): string {
   return unit(Math.round(s / (86400 * 365)), 'year');
 }
 
+/** A tag as inline code: a fence longer than any backtick run in it (a tag can't break out), controls spelled out. */
+function code(tag: string): string {
+  const t = tag.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest ? `${fence} ${t} ${fence}` : `${fence}${t}${fence}`;
+}
+
 export function hover(index: FolderIndex, file: string, offset: number, store: { connected: boolean; stateOf(tag: string): StoreTagState | undefined }): Hover | null {
   const site = index.siteAt(file, offset);
   if (!site) return null;
@@ -78,7 +86,7 @@ export function hover(index: FolderIndex, file: string, offset: number, store: {
       lines.push(`**Cache tag** — computed at run time (${v.kind === 'unknown' ? v.reason : 'not a string'})`);
       continue;
     }
-    lines.push(`**Cache tag** \`${displayTag(v)}\`${v.kind === 'pattern' ? ' (pattern)' : ''}`);
+    lines.push(`**Cache tag** ${code(displayTag(v))}${v.kind === 'pattern' ? ' (pattern)' : ''}`);
   }
   const decls = index.related(site.values, 'declaration');
   const invs = index.related(site.values, 'invalidation');
@@ -90,7 +98,7 @@ export function hover(index: FolderIndex, file: string, offset: number, store: {
   if (profiles.length) lines.push('', `cacheLife: ${profiles.map((p) => `\`${p}\``).join(', ')}`);
   if (store.connected) {
     const statics = site.values.filter((v) => v.kind === 'static').map((v) => (v as { value: string }).value);
-    for (const t of statics) lines.push('', `Store: \`${t}\` — ${describeState(store.stateOf(t))}`);
+    for (const t of statics) lines.push('', `Store: ${code(t)} — ${describeState(store.stateOf(t))}`);
   }
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: site.location.range };
 }
