@@ -249,7 +249,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     assertChromium();
     redisUrl = await timed('redis', startRedis);
     // Removed in afterAll: a name git checkouts on other systems would choke on.
-    writeFileSync(join(WORKSPACE, 'lib', HOSTILE_FILE), "import { cacheTag } from 'next/cache';\n\nexport async function hostile() {\n  'use cache';\n  cacheTag('from-hostile-file');\n  return 1;\n}\n");
+    writeFileSync(join(WORKSPACE, 'lib', HOSTILE_FILE), "import { cacheTag } from 'next/cache';\n\nexport async function hostile() {\n  'use cache';\n  cacheTag('from-hostile-file', 'bt`<img src=x onerror=alert(4)>`');\n  return 1;\n}\n");
     const codeServer: string = await timed('provision code-server', () => ensureCodeServer());
     codeServerEntry = codeServer;
     const vsix = join(ARTIFACTS, 'tagscope-e2e.vsix');
@@ -619,21 +619,26 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
 
       // A file named with markup: the hover and the quick pick show the name as text.
       await runCommand(page, 'View: Close All Editors');
-      await openFile('onerror=alert(3)', "cacheTag('from-hostile-file')");
-      const word = page.locator('.editor-instance .view-lines span', { hasText: /^'from-hostile-file'$/ }).first();
-      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Cache tag' });
-      for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
-        await page.mouse.move(700, 700);
-        await page.keyboard.press('Escape');
-        await sleep(300);
-        const b = (await word.boundingBox())!;
-        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
-        await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
-      }
+      await openFile('onerror=alert(3)', "cacheTag('from-hostile-file'");
+      const hoverOn = async (token: RegExp, hasText: string) => {
+        const word = page.locator('.editor-instance .view-lines span', { hasText: token }).first();
+        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText });
+        for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
+          await page.mouse.move(700, 700);
+          await page.keyboard.press('Escape');
+          await sleep(300);
+          const b = (await word.boundingBox())!;
+          await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+          await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
+        }
+        expect(await hover.locator('img, script').count()).toBe(0);
+        return (await hover.innerText()).replace(/\s+/g, ' ');
+      };
       // The name exactly as text: markup, backticks and ${} literal, the RTL override spelled out.
       const shownFile = `lib/${HOSTILE_FILE.replace('\u202E', '\\u202e')}:5`;
-      expect((await hover.innerText()).replace(/\s+/g, ' ')).toContain(shownFile.replace(/\s+/g, ' '));
-      expect(await hover.locator('img, script').count()).toBe(0);
+      expect(await hoverOn(/^'from-hostile-file'/, 'Cache tag')).toContain(shownFile.replace(/\s+/g, ' '));
+      // A tag with backticks and markup stays inside its code span, literally.
+      expect(await hoverOn(/^'bt`<img/, 'Cache tag bt')).toContain('Cache tag bt`<img src=x onerror=alert(4)>`');
       await page.mouse.move(700, 700);
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Home');
