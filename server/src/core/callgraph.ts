@@ -99,7 +99,7 @@ export class CallGraph {
     const result: CallersResult = { calls: [], escapes: false, truncated: false, names: new Set([owner]), files: new Set() };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
-    if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result);
+    if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result, topLevelOwner(fn)?.node);
     else this.collectFunctionCalls(id.name, id.decl, declFile, result);
     return result;
   }
@@ -120,7 +120,7 @@ export class CallGraph {
               } else {
                 // `const cache = { revalidate }` / `{ revalidate: revalidate }`: followed as cache.revalidate(…)
                 const placed = factoryPlacement(n);
-                if (placed) this.collectMethodCalls(placed.owner, placed.prop, file, result);
+                if (placed) this.collectMethodCalls(placed.owner, placed.prop, file, result, placed.node);
                 else result.escapes = true;
               }
             }
@@ -132,12 +132,12 @@ export class CallGraph {
   }
 
   /** Calls `<owner>….<prop>(…)` where owner is a top-level object holding the function. */
-  private collectMethodCalls(owner: string, prop: string, declFile: string, result: CallersResult): void {
+  private collectMethodCalls(owner: string, prop: string, declFile: string, result: CallersResult, ownerNode?: ts.Node): void {
     this.onLookup?.(owner);
     result.names?.add(owner);
     this.forEachCandidate(owner, declFile, result, (sf) => {
       const visit = (n: ts.Node): void => {
-        if (ts.isPropertyAccessExpression(n) && n.name.text === prop) {
+        if (ts.isPropertyAccessExpression(n) && n.name.text === prop && !this.isOtherObject(n.expression, ownerNode)) {
           const call = ts.isCallExpression(n.parent) && n.parent.expression === n ? n.parent : undefined;
           if (call) result.calls.push(call);
           else result.escapes = true; // read as a value: called from somewhere we can't see
@@ -145,6 +145,21 @@ export class CallGraph {
       };
       walk(sf, visit);
     });
+  }
+
+  /**
+   * `x.fetch` where `x` is imported from elsewhere than the owner object (another package, a
+   * missing module, another declaration): not a use of the owner's method. Why: a file importing an
+   * unrelated `client` and reading `client.fetch` as a value made the app's own `client.fetch`
+   * wrapper "escape", and every tag passed through it was lost (fuzz: a token deleted in an
+   * unrelated file). Names declared in the file itself (aliases, parameters) still count.
+   */
+  private isOtherObject(e: ts.Expression, owner: ts.Node | undefined): boolean {
+    if (!owner || !ts.isIdentifier(e)) return false;
+    const b = this.resolver.resolveIdentifier(e);
+    if (!b) return false;
+    if (b.kind === 'external') return true;
+    return b.kind === 'local' && b.node !== owner && b.file !== e.getSourceFile().fileName;
   }
 
   /** Parses each file that can call `name` (recorded as a dependency), or gives up past the cap. */
@@ -176,14 +191,14 @@ function isPropertyName(n: ts.Identifier): boolean {
 }
 
 /** A function reference stored in a top-level object literal: `{ revalidate }` or `{ run: revalidate }`. */
-function factoryPlacement(n: ts.Identifier): { owner: string; prop: string } | undefined {
+function factoryPlacement(n: ts.Identifier): { owner: string; prop: string; node: ts.Node } | undefined {
   const p = n.parent;
   let prop: string | undefined;
   if (ts.isShorthandPropertyAssignment(p)) prop = p.name.text;
   else if (ts.isPropertyAssignment(p) && p.initializer === n && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) prop = p.name.text;
   if (!prop || !ts.isObjectLiteralExpression(p.parent)) return undefined;
-  const owner = topLevelOwnerName(p);
-  return owner ? { owner, prop } : undefined;
+  const owner = topLevelOwner(p);
+  return owner ? { owner: owner.name, prop, node: owner.node } : undefined;
 }
 
 function isDeclarationName(n: ts.Identifier): boolean {
@@ -243,9 +258,14 @@ export class ImportIndex {
   }
 }
 
-function topLevelOwnerName(n: ts.Node): string | undefined {
+/** The top-level variable or class an object member belongs to: its name and declaration. */
+function topLevelOwner(n: ts.Node): { name: string; node: ts.Node } | undefined {
   for (let p: ts.Node | undefined = n.parent; p; p = p.parent) {
-    if ((ts.isVariableDeclaration(p) || ts.isClassDeclaration(p)) && p.name && ts.isIdentifier(p.name) && (ts.isSourceFile(p.parent) || ts.isSourceFile(p.parent.parent?.parent))) return p.name.text;
+    if ((ts.isVariableDeclaration(p) || ts.isClassDeclaration(p)) && p.name && ts.isIdentifier(p.name) && (ts.isSourceFile(p.parent) || ts.isSourceFile(p.parent.parent?.parent))) return { name: p.name.text, node: p };
   }
   return undefined;
+}
+
+function topLevelOwnerName(n: ts.Node): string | undefined {
+  return topLevelOwner(n)?.name;
 }
