@@ -14,8 +14,8 @@ const ms = (x: number) => `${Math.round(x)} ms`;
 export async function main(): Promise<number> {
   const t0 = Date.now();
   const seed = num('TAGSCOPE_FUZZ_SEED', 1);
-  const cases = num('TAGSCOPE_FUZZ_CASES', 30 * KINDS.length);
-  const batches = num('TAGSCOPE_FUZZ_LSP_BATCHES', 5 * KINDS.length);
+  const cases = num('TAGSCOPE_FUZZ_CASES', 60 * KINDS.length);
+  const batches = num('TAGSCOPE_FUZZ_LSP_BATCHES', 10 * KINDS.length);
   const storm = num('TAGSCOPE_FUZZ_STORM', 1000);
   const budget = num('TAGSCOPE_FUZZ_BUDGET_S', 420) * 1000;
   const log = (l: string) => process.stderr.write(l.slice(0, 4000) + '\n');
