@@ -44,7 +44,7 @@ export class TagStore {
     const ok = await core.ensureInit();
     if (!ok) {
       await core.close();
-      throw new Error(`tagscope: cannot connect to Redis at ${redact(o.url)}`);
+      throw new Error(`tagscope: cannot connect to Redis at ${redactedNodes(o.rootUrls)}`);
     }
     return new TagStore(core, options.pollMs ?? 2000);
   }
@@ -136,6 +136,21 @@ export class TagStore {
   }
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
+/**
+ * The nodes of a store URL for an error message: scheme and host of each root node, credentials
+ * as `***@`. Built from the parsed nodes, never by editing the URL, so every password of a
+ * cluster list goes (and one with `/`, `@` or `,` in it); a node that does not parse is left out.
+ */
+export function redactedNodes(rootUrls: string[]): string {
+  const nodes: string[] = [];
+  for (const raw of rootUrls) {
+    try {
+      const u = new URL(raw);
+      if (!u.hostname) continue;
+      nodes.push(`${u.protocol}//${raw.includes('@') ? '***@' : ''}${u.host}`);
+    } catch {
+      /* a fragment of a URL (or of a password with a comma in it): nothing of it is shown */
+    }
+  }
+  return nodes.join(',') || 'redis';
 }

@@ -357,7 +357,14 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
         await page.keyboard.press('Escape');
         await sleep(300);
         const b = (await word.boundingBox())!;
-        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+        if (i % 2 === 0) {
+          await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+        } else {
+          // A loaded machine can drop the mouse-hover timing: the keyboard path asks the same provider.
+          await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+          await page.keyboard.press('Control+K');
+          await page.keyboard.press('Control+I');
+        }
         await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
       }
       const text = (await hover.innerText()).replace(/\s+/g, ' ');
@@ -431,7 +438,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     // Never in settings, logs or any file of the profile, nor in any process's argv.
     await sleep(1000);
     // The LSP trace is verbose (params logged: the check below is not vacuous), yet not the URL.
-    expect(tagscopeLog()).toMatch(/Sending request 'textDocument\/hover[\s\S]*Params:/);
+    expect(tagscopeLog()).toMatch(/Sending request 'textDocument\/\w+ - \(\d+\)'\.\s+Params:/);
     expect(filesContaining([dirs.base], LEAK_FORMS)).toEqual([]);
     const argv = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
       .split('\n')

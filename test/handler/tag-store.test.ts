@@ -36,6 +36,26 @@ describe('TagStore', () => {
     await expect(TagStore.connect({ url: 'redis://127.0.0.1:1', keyPrefix: prefix, timeoutMs: 100 })).rejects.toThrow(/cannot connect/);
   });
 
+  it('a failed connect names the nodes and no password of any of them (cluster lists included)', async () => {
+    const cases: [Parameters<typeof TagStore.connect>[0], string][] = [
+      [{ url: 'redis://:s3cret-one@127.0.0.1:1' }, 'redis://***@127.0.0.1:1'],
+      [{ url: 'redis+cluster://:s3cret-one@127.0.0.1:1,127.0.0.1:2' }, 'redis://***@127.0.0.1:1,redis://***@127.0.0.1:2'],
+      [{ url: 'redis://:s3cret-one@127.0.0.1:1,redis://u:s3cret-two@127.0.0.1:2', cluster: true }, 'redis://***@127.0.0.1:1,redis://***@127.0.0.1:2'],
+      // Passwords with '@' and ',' unencoded: the fragments that do not parse are left out.
+      [{ url: 'redis://:s3cret@one@127.0.0.1:1,redis://:s3c,ret-two@127.0.0.1:2', cluster: true }, 'redis://***@127.0.0.1:1'],
+      // '/' unencoded ends the authority: no node parses, only the scheme is named.
+      [{ url: 'redis://:s3c/ret@127.0.0.1:1' }, 'redis\n'],
+    ];
+    for (const [opts, shown] of cases) {
+      const err = await TagStore.connect({ ...opts, keyPrefix: prefix, timeoutMs: 100 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(`${err?.message}\n`).toContain(`cannot connect to Redis at ${shown}`);
+      expect(err?.message).not.toMatch(/s3c|ret-two|one@/);
+    }
+  });
+
   it('invalidate (updateTag semantics) is seen by a handler and listed', async () => {
     await h.set('k', Promise.resolve({ value: bodyStream('v'), tags: ['posts'], stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 }));
     await sleep(3);
