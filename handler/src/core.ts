@@ -818,9 +818,14 @@ export class Core {
     for (let i = 0; i < tags.length; i += 500) {
       const args: string[] = ['ZADD', key];
       for (const t of tags.slice(i, i + 500)) args.push(now, t);
-      await this.conn.cmd(key, args).catch((err) => {
-        if (isWrongType(err)) this.hostile.report('seen', key, 'wrong Redis type (expected a zset)');
-      });
+      await this.conn.cmd(key, args).catch(async (err) => {
+        if (!isWrongType(err)) return;
+        // Another type in its place would hide every seen tag from tools for good; the set only
+        // lists tags (they are re-seen on every set), so it is replaced, as the log is.
+        this.hostile.report('seen', key, 'wrong Redis type (expected a zset): deleted and recreated');
+        await this.conn.cmd(key, ['DEL', key]);
+        await this.conn.cmd(key, args);
+      }).catch(() => {});
     }
     await this.conn.cmd(key, ['ZREMRANGEBYRANK', key, '0', '-10001']).catch(() => {});
     await this.conn.cmd(key, ['PEXPIRE', key, String(this.o.maxTtlMs)]).catch(() => {});
