@@ -47,7 +47,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, OwnRedis, randomPrefix, redisCli, sleep } from '../handler/helpers';
+import { freePort, killGroup, OwnRedis, randomPrefix, redisCli, sleep } from '../handler/helpers';
 import { buildApp, NextInstance, ROOT, type BuiltApp } from '../handler/nextApp';
 
 export type FaultKind = 'kill-empty' | 'kill-keep' | 'freeze' | 'slow-above' | 'slow-below' | 'hostile';
@@ -226,12 +226,7 @@ export class DelayProxy {
   async close(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((r) => p.once('exit', () => r()));
-    try {
-      process.kill(-p.pid, 'SIGKILL');
-    } catch {}
-    await exited;
+    await killGroup(p);
   }
 }
 

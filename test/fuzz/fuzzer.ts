@@ -6,9 +6,10 @@
 // files have their workspace imports pointed at a missing module and their tag strings moved to
 // a private namespace (`fz<i>:`), so the rest of the app may only see them through the global
 // matching rules (see `compareToBaseline`).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ts } from '../../server/src/core/ts';
+import { sourceFiles as sourceFilesOf } from '../analyzer/helpers';
 
 export const ROOT = join(__dirname, '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures');
@@ -76,21 +77,7 @@ export const caseSeed = (seed: number, index: number) => (Math.imul(seed ^ 0x9e3
 
 // ---- the realistic base ------------------------------------------------------------------
 
-const SOURCE = /\.(tsx?|jsx?|mjs|cjs|mts|cts)$/;
-
-export function sourceFilesOf(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (SOURCE.test(e.name)) out.push(relative(dir, full).split('\\').join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+export { sourceFilesOf };
 
 interface Base {
   files: Array<{ rel: string; text: string }>;

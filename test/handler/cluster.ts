@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canConnect, freePort, sleep } from './helpers';
+import { canConnect, freePort, killProcess, sleep } from './helpers';
 
 export interface ClusterNode {
   id: string;
@@ -195,15 +195,7 @@ export class OwnCluster {
     const i = this.ports.indexOf(port);
     const p = this.procs[i];
     this.killed.add(port);
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      try {
-        process.kill(p.pid!, 'SIGKILL');
-      } catch {
-        resolve();
-      }
-    });
+    await killProcess(p);
   }
 
   /** Restarts a killed node with its nodes.conf: it rejoins the cluster (as a replica of whoever took its slots). */

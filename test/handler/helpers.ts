@@ -75,21 +75,27 @@ export class OwnRedis {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null || !p.pid) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      try {
-        process.kill(p.pid!, 'SIGKILL');
-      } catch {
-        resolve();
-      }
-    });
+    await killProcess(p);
   }
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** SIGKILLs a child (group: its whole detached process group) and waits for it to exit; no-op if gone. */
+export async function killProcess(p: ChildProcess | undefined, group = false): Promise<void> {
+  if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  try {
+    process.kill(group ? -p.pid : p.pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  await exited;
+}
+
+export const killGroup = (p: ChildProcess | undefined) => killProcess(p, true);
 
 export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -12,6 +12,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { killGroup, sleep } from './helpers';
 
 /** The repository root (found by walking up, so this module also works bundled elsewhere, as report.mjs does). */
 export const ROOT = (() => {
@@ -24,7 +25,6 @@ const HANDLER_DIST = join(ROOT, 'handler', 'dist');
 export const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 const BUILDS = join(ROOT, 'test', '.artifacts', 'next-app');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface BuiltApp {
   /** The app directory to run `next start` in. */
@@ -198,12 +198,7 @@ export class NextInstance {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((r) => p.once('exit', () => r()));
-    try {
-      process.kill(-p.pid, 'SIGKILL');
-    } catch {}
-    await exited;
+    await killGroup(p);
   }
   /** The page's `id="v"` text. */
   async page(path: string, timeoutMs = 15_000): Promise<{ status: number; text: string; cache: string | null }> {
