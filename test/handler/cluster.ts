@@ -2,6 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { canConnect, freePort, killProcess, sleep } from './helpers';
 
 export interface ClusterNode {
@@ -30,6 +31,25 @@ function cli(port: number, ...args: string[]): Promise<string> {
 }
 
 /** A real Redis Cluster on loopback, owned by the test: 3 masters by default, optionally with replicas. */
+/**
+ * A free port for a cluster node: its bus port (port + 10000) must be a valid port and free too
+ * (redis-server refuses to start above 55535; two clusters of parallel suites must not collide).
+ */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port <= 55535 && (await portIsFree(port + 10000))) return port;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
 export class OwnCluster {
   procs: ChildProcess[] = [];
   ports: number[] = [];
@@ -53,7 +73,7 @@ export class OwnCluster {
     const n = masters * (1 + replicas);
     const c = new OwnCluster();
     for (let i = 0; i < n; i++) {
-      const port = await freePort();
+      const port = await freeClusterPort();
       c.ports.push(port);
       const extra = o.nodeTimeoutMs ? ['--cluster-node-timeout', String(o.nodeTimeoutMs)] : [];
       c.procs.push(
@@ -63,6 +83,8 @@ export class OwnCluster {
             '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
             '--cluster-enabled', 'yes', '--cluster-config-file', join(c.dir, `nodes-${port}.conf`), '--dir', c.dir,
             '--enable-debug-command', 'local',
+            // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+            '--repl-diskless-sync-delay', '0',
             ...extra,
           ],
           { stdio: 'ignore', detached: true },
@@ -84,8 +106,9 @@ export class OwnCluster {
           (err, out, e) => (err ? reject(new Error(out + e)) : resolve()),
         ),
       );
-      await c.waitHealthy(20_000);
-      if (replicas > 0) await c.waitReplicasInSync(20_000);
+      // Generous: on a loaded 2-core machine six nodes gossiping every node-timeout can take a while.
+      await c.waitHealthy(60_000);
+      if (replicas > 0) await c.waitReplicasInSync(60_000);
     } catch (err) {
       await c.destroy();
       throw err;
@@ -179,7 +202,10 @@ export class OwnCluster {
       const shaped = live.every((n) => n.role === 'replica' || n.slots.length) && masters.every((m) => reps.filter((r) => r.masterId === m.id).length >= perMaster);
       const states = await Promise.all(reps.map((r) => cli(r.port, 'INFO', 'replication').catch(() => '')));
       if (shaped && reps.length && states.every((s) => s.includes('master_link_status:up'))) return;
-      if (Date.now() > deadline) throw new Error('replicas not in sync in time');
+      if (Date.now() > deadline) {
+        const links = reps.map((r, i) => `${r.port}→${/master_link_status:(\w+)/.exec(states[i])?.[1] ?? '?'}`).join(' ');
+        throw new Error(`replicas not in sync in ${timeoutMs} ms: ${masters.length} masters with slots, ${reps.length} replicas (${links || 'none'}), shaped ${shaped}`);
+      }
       await sleep(100);
     }
   }
