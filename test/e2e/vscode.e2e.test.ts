@@ -172,6 +172,33 @@ async function openFile(name: string, expectText: string) {
   await page.locator('.editor-instance .view-lines', { hasText: expectText }).first().waitFor();
 }
 
+/** A token's span in the editor on screen (an editor opened earlier can stay in the DOM, hidden). */
+const visibleToken = (token: RegExp) => page.locator('.editor-instance .view-lines span:visible', { hasText: token }).first();
+
+/** Shows the hover of a token and returns it: by mouse, and on every other try by keyboard (Ctrl+K Ctrl+I, the same provider), as a loaded machine can drop the mouse-hover timing. */
+async function showHover(token: RegExp, hasText: string) {
+  const word = visibleToken(token);
+  await word.waitFor();
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText });
+  for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
+    // Moving within one word does not recompute a hover: move away, then back.
+    await page.mouse.move(700, 700);
+    await page.keyboard.press('Escape');
+    await sleep(300);
+    const b = await word.boundingBox();
+    if (!b) continue; // re-rendered between the lookup and now: look it up again
+    if (i % 2 === 0) {
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+    } else {
+      await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+    }
+    await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
+  }
+  return hover;
+}
+
 const statusItem = () => page.locator('.statusbar-item', { hasText: 'Tagscope' }).first();
 
 async function waitForStatus(re: RegExp, timeout = 60_000) {
@@ -348,25 +375,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
   it('hovers a tag argument with its declarations and invalidations', async () => {
     await timed('hover', async () => {
       await openFile('products.ts', "cacheTag('products')");
-      const word = page.locator('.editor-instance .view-lines span', { hasText: /^'products'$/ }).first();
-      await word.waitFor();
-      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Cache tag' });
-      for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
-        // Moving within one word does not recompute a hover: move away, then back.
-        await page.mouse.move(700, 700);
-        await page.keyboard.press('Escape');
-        await sleep(300);
-        const b = (await word.boundingBox())!;
-        if (i % 2 === 0) {
-          await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
-        } else {
-          // A loaded machine can drop the mouse-hover timing: the keyboard path asks the same provider.
-          await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
-          await page.keyboard.press('Control+K');
-          await page.keyboard.press('Control+I');
-        }
-        await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
-      }
+      const hover = await showHover(/^'products'$/, 'Cache tag');
       const text = (await hover.innerText()).replace(/\s+/g, ' ');
       expect(text).toMatch(/Cache tag products/);
       expect(text).toMatch(/Declared \(1\)/);
@@ -460,9 +469,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
     const before = Date.now();
     await timed('invalidate tag', async () => {
       await page.keyboard.press('Escape');
-      const word = page.locator('.editor-instance .view-lines span', { hasText: /^'products'$/ }).first();
-      const b = (await word.boundingBox())!;
-      await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      await visibleToken(/^'products'$/).click();
       await runCommand(page, 'Tagscope: Invalidate Cache Tag…');
       const modes = page.locator('.quick-input-widget', { hasText: "Invalidate 'products'" });
       await modes.waitFor();
@@ -628,16 +635,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       await runCommand(page, 'View: Close All Editors');
       await openFile('onerror=alert(3)', "cacheTag('from-hostile-file'");
       const hoverOn = async (token: RegExp, hasText: string) => {
-        const word = page.locator('.editor-instance .view-lines span', { hasText: token }).first();
-        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText });
-        for (let i = 0; i < 20 && !(await hover.isVisible()); i++) {
-          await page.mouse.move(700, 700);
-          await page.keyboard.press('Escape');
-          await sleep(300);
-          const b = (await word.boundingBox())!;
-          await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
-          await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
-        }
+        const hover = await showHover(token, hasText);
         expect(await hover.locator('img, script').count()).toBe(0);
         return (await hover.innerText()).replace(/\s+/g, ' ');
       };
