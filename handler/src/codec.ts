@@ -77,7 +77,28 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 const optional = (v: unknown, t: (x: unknown) => boolean) => v === undefined || v === null || t(v);
 const isStr = (v: unknown) => typeof v === 'string';
 const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-const isHeaders = (v: unknown) => isObj(v) && Object.values(v).every((x) => x === undefined || typeof x === 'string' || typeof x === 'number' || (Array.isArray(x) && x.every(isStr)));
+/** RFC 9110 token (a header name Node and fetch's Headers accept). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** CR, LF or NUL in a header value: Node's setHeader and fetch's Headers throw on them. */
+const BAD_HEADER_VALUE = /[\r\n\0]/;
+const isHeaderValue = (x: unknown) => (typeof x === 'string' && !BAD_HEADER_VALUE.test(x)) || isNum(x);
+const isHeaders = (v: unknown) =>
+  isObj(v) && Object.entries(v).every(([k, x]) => HEADER_NAME.test(k) && (x === undefined || isHeaderValue(x) || (Array.isArray(x) && x.every(isHeaderValue))));
+/** A status Next can answer with: fetch's Response takes 200–599, Node's writeHead 100–999 (pages 100–599 here). */
+const isStatus = (lo: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= 599;
+const isRevalidate = (v: unknown) => v === false || (isNum(v) && (v as number) >= 1);
+
+/**
+ * Whether an incremental entry's stored cache control is one Next accepts: a prerendered page with
+ * a revalidate below 1 makes Next throw ("Invalid revalidate configuration provided").
+ */
+export function cacheControlProblem(cc: unknown): string | undefined {
+  if (cc === undefined || cc === null) return undefined;
+  if (!isObj(cc)) return 'cache control is not an object';
+  if (!optional(cc.revalidate, isRevalidate)) return 'cache control revalidate is not false or a number ≥ 1';
+  if (!optional(cc.expire, isNum)) return 'cache control expire is not a number';
+  return undefined;
+}
 
 /**
  * Whether a decoded incremental value has the shape Next reads for its kind (server/response-cache
@@ -88,19 +109,19 @@ export function incrementalValueProblem(v: unknown): string | undefined {
   switch (v.kind) {
     case 'APP_PAGE':
       if (!isStr(v.html) && !Buffer.isBuffer(v.html)) return 'APP_PAGE without html';
-      // rscData / segment buffers: Buffers from Next; a JSON-shaped Buffer ({type:'Buffer', data}) is left to Next as before
-      if (!optional(v.rscData, (b) => Buffer.isBuffer(b) || isObj(b)) || !optional(v.headers, isHeaders) || !optional(v.status, isNum) || !optional(v.postponed, isStr)) return 'APP_PAGE fields of the wrong type';
-      if (!optional(v.segmentData, (m) => m instanceof Map && [...(m as Map<unknown, unknown>)].every(([k, x]) => isStr(k) && (Buffer.isBuffer(x) || isObj(x))))) return 'APP_PAGE segmentData of the wrong type';
+      // rscData / segment data go to the response as streams: Buffers only (the codec writes every Buffer so).
+      if (!optional(v.rscData, Buffer.isBuffer) || !optional(v.headers, isHeaders) || !optional(v.status, isStatus(100)) || !optional(v.postponed, isStr)) return 'APP_PAGE fields of the wrong type';
+      if (!optional(v.segmentData, (m) => m instanceof Map && [...(m as Map<unknown, unknown>)].every(([k, x]) => isStr(k) && Buffer.isBuffer(x)))) return 'APP_PAGE segmentData of the wrong type';
       return undefined;
     case 'APP_ROUTE':
-      if (!Buffer.isBuffer(v.body) || !isNum(v.status) || !isHeaders(v.headers)) return 'APP_ROUTE fields of the wrong type';
+      if (!Buffer.isBuffer(v.body) || !isStatus(200)(v.status) || !isHeaders(v.headers)) return 'APP_ROUTE fields of the wrong type';
       return undefined;
     case 'PAGES':
       if (!isStr(v.html) && !Buffer.isBuffer(v.html)) return 'PAGES without html';
-      if (!optional(v.headers, isHeaders) || !optional(v.status, isNum)) return 'PAGES fields of the wrong type';
+      if (!optional(v.headers, isHeaders) || !optional(v.status, isStatus(100))) return 'PAGES fields of the wrong type';
       return undefined;
     case 'FETCH':
-      if (!isObj(v.data) || !isStr(v.data.body) || !isHeaders(v.data.headers) || !isStr(v.data.url) || !optional(v.data.status, isNum)) return 'FETCH data of the wrong shape';
+      if (!isObj(v.data) || !isStr(v.data.body) || !isHeaders(v.data.headers) || !isStr(v.data.url) || !optional(v.data.status, isStatus(200))) return 'FETCH data of the wrong shape';
       if (!optional(v.revalidate, (r) => isNum(r) || r === false) || !optional(v.tags, (t) => Array.isArray(t) && t.every(isStr))) return 'FETCH fields of the wrong type';
       return undefined;
     case 'REDIRECT':

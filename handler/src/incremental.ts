@@ -5,7 +5,7 @@
  */
 import { resolveOptions, type TagscopeOptions } from './config';
 import { Core } from './core';
-import { decodeValue, encodeEntry, encodeValue, incrementalValueProblem } from './codec';
+import { cacheControlProblem, decodeValue, encodeEntry, encodeValue, incrementalValueProblem } from './codec';
 
 const TAGS_HEADER = 'x-next-cache-tags';
 /** Longest render whose start is tracked (a later set is stamped with its own time). */
@@ -104,7 +104,7 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         let problem: string | undefined;
         try {
           value = decodeValue(JSON.parse(e.body.toString('utf8')));
-          problem = incrementalValueProblem(value) ?? (value.kind !== e.meta.k ? 'value kind differs from the header' : undefined);
+          problem = incrementalValueProblem(value) ?? cacheControlProblem(e.meta.cc) ?? (value.kind !== e.meta.k ? 'value kind differs from the header' : undefined);
         } catch {
           problem = 'value is not valid JSON';
         }

@@ -215,13 +215,46 @@ describe('entries: corrupt, foreign and absurd values are misses, reported', () 
       ['FETCH without data', { kind: 'FETCH', revalidate: 60 }],
       ['APP_ROUTE body a string', { kind: 'APP_ROUTE', body: 'x', status: 200, headers: {} }],
       ['unknown kind', { kind: 'NOPE' }],
+      // Shapes Next itself throws on when it serves them (a Response or writeHead status, a header, a stream).
+      ['FETCH status 0', { kind: 'FETCH', data: { headers: {}, body: 'eA==', url: 'https://x', status: 0 }, revalidate: 60 }],
+      ['FETCH status 204.5', { kind: 'FETCH', data: { headers: {}, body: 'eA==', url: 'https://x', status: 204.5 }, revalidate: 60 }],
+      ['APP_ROUTE status 5', { kind: 'APP_ROUTE', body: { '\u0000b': 'eA==' }, status: 5, headers: {} }],
+      ['APP_PAGE status 700', { kind: 'APP_PAGE', html: 'x', status: 700, headers: {} }],
+      ['header name with a space', { kind: 'APP_PAGE', html: 'x', status: 200, headers: { 'a b': 'x' } }],
+      ['header value with a newline', { kind: 'APP_ROUTE', body: { '\u0000b': 'eA==' }, status: 200, headers: { 'x-a': 'v\r\nset-cookie: s=1' } }],
+      ['rscData a plain object', { kind: 'APP_PAGE', html: 'x', status: 200, headers: {}, rscData: { type: 'Buffer', data: [1] } }],
     ] as const) {
       const k = `inc-shape-${name}`;
       const key = keys.incrementalEntry(k);
       await put(key, Buffer.concat([header(nowMicros(), JSON.stringify({ k: body.kind, tags: [] })), Buffer.from(JSON.stringify(body))]));
       const from = mark();
-      expect(await inc.get(k, { kind: 'APP_PAGE' })).toBeNull();
+      expect(await inc.get(k, { kind: body.kind === 'FETCH' ? 'FETCH' : 'APP_PAGE' })).toBeNull();
       expectReported('entry', key, from);
+    }
+  });
+
+  it('incremental: a stored cache control Next rejects (revalidate below 1, a string) → miss; a valid one is served', async () => {
+    const value = JSON.stringify({ kind: 'APP_PAGE', html: 'x', status: 200, headers: {} });
+    for (const [name, cc, served] of [
+      ['revalidate 0', { revalidate: 0 }, false],
+      ['revalidate 0.5', { revalidate: 0.5, expire: 60 }, false],
+      ['revalidate a string', { revalidate: '60' }, false],
+      ['expire a string', { revalidate: 60, expire: 'x' }, false],
+      ['cc a number', 5, false],
+      ['revalidate false', { revalidate: false }, true],
+      ['revalidate 60, expire 3600', { revalidate: 60, expire: 3600 }, true],
+    ] as const) {
+      const k = `inc-cc-${name}`;
+      const key = keys.incrementalEntry(k);
+      await put(key, Buffer.concat([header(nowMicros(), JSON.stringify({ k: 'APP_PAGE', tags: [], cc })), Buffer.from(value)]));
+      const from = mark();
+      const got = await inc.get(k, { kind: 'APP_PAGE' });
+      if (served) {
+        expect(got?.value?.html).toBe('x');
+      } else {
+        expect(got).toBeNull();
+        expectReported('entry', key, from, /cache control/);
+      }
     }
   });
 
