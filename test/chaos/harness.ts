@@ -615,9 +615,11 @@ export class ChaosHarness {
           // within a process: a request may receive the result of a generation that began before the
           // action wrote the DB and was still in flight (generating or being stored) when the request
           // started. That is Next's behaviour with any handler, so it is counted apart: a value
-          // generated before the DB write and at most JOIN_WINDOW_MS before the read started. A value
+          // generated before the DB write (its version proves it: the DB only grows, so a lower version
+          // was read before the write, even when the action itself started earlier and wrote late, as
+          // it does against a frozen Redis) and at most JOIN_WINDOW_MS before the read started. A value
           // generated earlier than that can only have come from a cache entry: a stale read.
-          if (r.genAt !== undefined && r.genAt < a.t0 && r.t0 - r.genAt <= JOIN_WINDOW_MS) joinedSame.push(desc);
+          if (r.genAt !== undefined && r.genAt < a.t1 && r.t0 - r.genAt <= JOIN_WINDOW_MS) joinedSame.push(desc);
           else staleSame.push(desc);
         }
         else if (r.inst !== a.inst && r.t0 > tOther) {
