@@ -16,6 +16,7 @@ import { Keys } from './keys';
 import { decodeEntry, type DecodedEntry } from './codec';
 import { RecentOps } from './recent';
 import { HostileData, isWrongType, readTagValues, stateProblem } from './hostile';
+import { redactError } from './redact';
 import { checkEntry } from './codec';
 import type { MetricEvent, ResolvedOptions } from './config';
 import { INFINITE_CACHE } from './config';
@@ -233,6 +234,7 @@ export class Core {
 
   // ---------------------------------------------------------------- observability
   emit(ev: MetricEvent): void {
+    if (ev.error !== undefined) ev = { ...ev, error: redactError(ev.error, this.o.url) };
     if (ev.reason === 'log-wrong-type') this.hostile.report('log', this.keys.log(), 'wrong Redis type (expected a stream): deleted and recreated');
     else if (ev.type === 'redis-error' && (ev.reason === 'sync' || ev.reason === 'updateTags') && isWrongType(ev.error)) this.hostile.report('log', this.keys.log(), 'wrong Redis type (expected a stream)');
     this.counters[ev.type] = (this.counters[ev.type] ?? 0) + (ev.type === 'invalidate' ? ev.count ?? 1 : 1);

@@ -6,6 +6,7 @@ import { resolveOptions, type TagscopeOptions } from './config';
 import { Core, parseState, type St, type TagState } from './core';
 import { pathSoftTags } from './keys';
 import { isWrongType } from './hostile';
+import { redactedNodes } from './redact';
 
 export interface TagStoreOptions extends Pick<TagscopeOptions, 'url' | 'cluster' | 'keyPrefix' | 'timeoutMs' | 'maxTtlSeconds' | 'onMetric' | 'logger' | 'warnIntervalMs'> {
   url: string;
@@ -134,23 +135,4 @@ export class TagStore {
   async close(): Promise<void> {
     await this.core.close();
   }
-}
-
-/**
- * The nodes of a store URL for an error message: scheme and host of each root node, credentials
- * as `***@`. Built from the parsed nodes, never by editing the URL, so every password of a
- * cluster list goes (and one with `/`, `@` or `,` in it); a node that does not parse is left out.
- */
-export function redactedNodes(rootUrls: string[]): string {
-  const nodes: string[] = [];
-  for (const raw of rootUrls) {
-    try {
-      const u = new URL(raw);
-      if (!u.hostname) continue;
-      nodes.push(`${u.protocol}//${raw.includes('@') ? '***@' : ''}${u.host}`);
-    } catch {
-      /* a fragment of a URL (or of a password with a comma in it): nothing of it is shown */
-    }
-  }
-  return nodes.join(',') || 'redis';
 }

@@ -11,6 +11,10 @@ describe('validateRedisUrl (the Connect to Redis input box)', () => {
     ['http://localhost:6379', /must start with/],
     ['redis://', /Not a URL|host/],
     ['not a url', /Not a URL/],
+    // Unencoded '/', '?' or '#' in a password: the parser would read part of it as host, port or path.
+    ['redis://default:4242/Xyz@cache:6379', /Percent-encode/],
+    ['redis://:pa?ss@cache:6379', /Percent-encode/],
+    ['redis+cluster://:a@h1:1,:b/c@h2:2', /Percent-encode/],
   ])('rejects %j', (url, message) => {
     expect(validateRedisUrl(url)).toMatch(message);
   });

@@ -162,6 +162,16 @@ describe('the language server never connects untrusted and never echoes the Redi
     expect((await connect(`redis://:%zz${enc(PASSWORD)}@127.0.0.1:${proxy.port}`)).ok).toBe(false);
     expect(errors.length).toBe(6);
     for (const e of errors) expect(e).toMatch(/cannot connect to Redis at redis(\+cluster)?:\/\/\*\*\*@127\.0\.0\.1:\d+/);
+    // A '/' left unencoded in the password: a URL parser takes part of it for the host and port
+    // (redis://:4242/x@h reads as host '', port 4242). Refused before any socket, nothing echoed.
+    const acceptsBefore = proxy.accepts;
+    for (const u of [`redis://:${PASSWORD}/x@127.0.0.1:${proxy.port}`, `redis://default:4242/${enc(PASSWORD)}@127.0.0.1:${proxy.port}`]) {
+      const r = await call<{ ok: boolean; error?: string }>(s, ConnectStoreRequest.type, { url: u, keyPrefix: 'sec' });
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(/percent-encode/);
+      expect(r.error).not.toMatch(/4242|127\.0\.0\.1/);
+    }
+    expect(proxy.accepts).toBe(acceptsBefore);
 
     // Connected; then a hostile Redis answers with HTML and the password in its error text.
     expect(await connect(url())).toEqual({ ok: true });

@@ -1,18 +1,12 @@
 // The language server's single connection to the shared tag store (via @tagscope/handler's
 // TagStore): a live cache of tag states for hovers and the panel, and invalidation writes.
 // The URL lives in memory only; labels shown to users never include credentials.
-import { TagStore } from '@tagscope/handler';
+import { hasAmbiguousCredentials, redactText as sanitize, redactUrl, TagStore } from '@tagscope/handler';
 import type { NotificationHandler0 } from 'vscode-languageserver';
 import { WorkspaceTrustedNotification, type StoreStatus, type StoreTagState } from '../protocol';
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url.replace(/^redis\+cluster:\/\//, 'redis://').split(',')[0]);
-    return `${u.protocol}//${u.hostname}${u.port ? ':' + u.port : ''}`;
-  } catch {
-    return 'redis';
-  }
-}
+export const AMBIGUOUS_CREDENTIALS =
+  'The Redis URL cannot be read safely: percent-encode "/", "?", "#" and "@" in the user name and password (e.g. "/" as %2F).';
 
 export class StoreConnection {
   private store?: TagStore;
@@ -86,6 +80,12 @@ export class StoreConnection {
       return { ok: false, error: 'The workspace is not trusted: the tag store is off in Restricted Mode.' };
     }
     if (typeof url !== 'string' || !url) return { ok: false, error: 'No Redis URL given.' };
+    if (hasAmbiguousCredentials(url)) {
+      // A parser would take part of the password for the host or path: refuse before any socket.
+      const error = AMBIGUOUS_CREDENTIALS;
+      this.setStatus({ state: 'error', label: 'redis', error });
+      return { ok: false, error };
+    }
     this.url = url;
     const label = `${redactUrl(url)} · ${keyPrefix || 'tagscope'}`;
     this.setStatus({ state: 'connecting', label });
@@ -165,49 +165,4 @@ export class StoreConnection {
 
 function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)) || 'unknown error';
-}
-
-/**
- * The secrets of a Redis URL as they may appear in a message: every password of a (cluster)
- * list, raw as typed, percent-decoded and percent-encoded. Found with a plain pattern as well as
- * with URL parsing, so a URL the parser rejects is still covered.
- */
-export function secretsOf(url: string): string[] {
-  const found = new Set<string>();
-  const parts = url.split(',');
-  parts.forEach((part, i) => {
-    const p = part.trim();
-    const m = /^(?:[a-z][\w+.-]*:\/\/)?([^@\/]*)@/i.exec(i === 0 ? p : p.replace(/^(?![a-z][\w+.-]*:\/\/)/i, 'redis://'));
-    if (m) {
-      const info = m[1];
-      const colon = info.indexOf(':');
-      if (colon >= 0) found.add(info.slice(colon + 1));
-    }
-    try {
-      const u = new URL(/^[a-z][\w+.-]*:\/\//i.test(p) ? p.replace(/^rediss?\+cluster:/i, 'redis:') : 'redis://' + p);
-      if (u.password) found.add(u.password);
-    } catch {
-      /* not a URL: the pattern above still applies */
-    }
-  });
-  const forms = new Set<string>();
-  for (const pw of found) {
-    if (!pw) continue;
-    forms.add(pw);
-    try {
-      forms.add(decodeURIComponent(pw));
-    } catch {
-      /* a lone % */
-    }
-    forms.add(encodeURIComponent(pw));
-  }
-  return [...forms].filter(Boolean).sort((a, b) => b.length - a.length);
-}
-
-/** Error messages from the client library can echo the URL; never let a password through. */
-export function sanitize(message: string, url: string): string {
-  let out = message.split(url).join(redactUrl(url));
-  out = out.replace(/(\/\/|,)[^@\/\s,]*@/g, '$1***@');
-  for (const secret of secretsOf(url)) out = out.split(secret).join('***');
-  return out;
 }
