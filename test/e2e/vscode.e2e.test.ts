@@ -424,7 +424,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       const box = page.locator('.quick-input-widget', { hasText: 'Connect to Redis' });
       await box.locator('input.input').fill(`redis://:${PASSWORD}#x@127.0.0.1:${proxy.port}`);
       const validation = box.locator('.quick-input-message');
-      await validation.filter({ hasText: /Not a URL/ }).waitFor();
+      await validation.filter({ hasText: /Percent-encode/ }).waitFor();
       expect(leaksIn(await box.innerText())).toEqual([]);
       await page.keyboard.press('Escape');
       expect(leaksIn(await domOfAllFrames(page))).toEqual([]);
