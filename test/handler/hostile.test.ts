@@ -36,6 +36,11 @@ function header(tsMicros: string, meta: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from(`TS1:${tsMicros.padStart(20, '0')}:${String(m.length).padStart(10, '0')}:`, 'latin1'), m]);
 }
 const nowMicros = () => String(Math.round(nowMs() * 1000));
+/**
+ * A second ago: a corrupt value stamped so must not block the set that follows it (stamped now),
+ * whatever the jitter between this process's clock and the handler's estimate of Redis's.
+ */
+const recentMicros = () => String(Math.round((nowMs() - 1000) * 1000));
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -141,17 +146,17 @@ const entryCases = (metaOf: (o?: Record<string, unknown>) => string): EntryCase[
   { name: 'truncated inside the header', value: (g) => g.subarray(0, 20), problem: /truncated header/ },
   { name: 'random bytes', value: () => Buffer.concat([prng(4096, 7), Buffer.from(MARKER)]), problem: /not a Tagscope entry/ },
   { name: 'invalid UTF-8 (whole value)', value: () => Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(pad(''))]) },
-  { name: 'invalid UTF-8 in the meta', value: () => header(nowMicros(), Buffer.concat([Buffer.from('{"tags":["'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"]'), Buffer.from(pad(''))])) },
+  { name: 'invalid UTF-8 in the meta', value: () => header(recentMicros(), Buffer.concat([Buffer.from('{"tags":["'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"]'), Buffer.from(pad(''))])) },
   { name: 'valid JSON of the wrong shape', value: () => JSON.stringify({ a: 1, b: [pad('x')] }), problem: /JSON without the Tagscope entry header/ },
   { name: 'a JSON string', value: () => JSON.stringify(pad('just a string')), problem: /JSON without/ },
   { name: '@neshca-style JSON entry', value: () => neshca, problem: /another cache handler/ },
   { name: '@fortedigital-style JSON entry', value: () => forte, problem: /another cache handler/ },
-  { name: 'our header, meta of the wrong shape', value: () => header(nowMicros(), JSON.stringify({ tags: 'a', k: 5, stale: 'x', note: pad('') })), problem: /wrong shape/ },
-  { name: 'our header, meta not an object', value: () => header(nowMicros(), '[1,2,3]') },
+  { name: 'our header, meta of the wrong shape', value: () => header(recentMicros(), JSON.stringify({ tags: 'a', k: 5, stale: 'x', note: pad('') })), problem: /wrong shape/ },
+  { name: 'our header, meta not an object', value: () => header(recentMicros(), '[1,2,3]') },
   { name: 'timestamp in the far future (would be immune to invalidation)', value: () => header('99999999999999999999', metaOf()), problem: /future/ },
   { name: 'timestamp a day ahead', value: () => header(String(Math.round((nowMs() + 86_400_000) * 1000)), metaOf()), problem: /future/ },
-  { name: 'meta number 1e999 (Infinity)', value: () => header(nowMicros(), metaOf({ stale: '§' }).replace('"§"', '1e999')), problem: /non-finite/ },
-  { name: 'meta with a negative number', value: () => header(nowMicros(), metaOf({ tags: ['a'], x: -5 })), problem: /negative/ },
+  { name: 'meta number 1e999 (Infinity)', value: () => header(recentMicros(), metaOf({ stale: '§' }).replace('"§"', '1e999')), problem: /non-finite/ },
+  { name: 'meta with a negative number', value: () => header(recentMicros(), metaOf({ tags: ['a'], x: -5 })), problem: /negative/ },
   { name: 'meta length of 9999999999', value: () => Buffer.from('TS1:00000000000000000001:9999999999:{}', 'latin1'), problem: /truncated/ },
   { name: 'header with letters in the timestamp', value: () => Buffer.from('TS1:0000000000000000000x:0000000002:{}', 'latin1'), problem: /malformed header/ },
 ];

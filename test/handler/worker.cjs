@@ -20,6 +20,10 @@ const h = createUseCacheHandler(opts);
 const Inc = createIncrementalCacheHandler(opts);
 const inc = new Inc({});
 
+function reviveBuffers(_k, v) {
+  return v && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data) : v;
+}
+
 function stream(s) {
   return new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(s)); c.close(); } });
 }
@@ -40,7 +44,8 @@ const ops = {
   },
   async getExpiration({ tags }) { await h.refreshTags(); return h.getExpiration(tags); },
   async update({ tags, durations }) { const t0 = performance.now(); await h.updateTags(tags, durations); return { ms: performance.now() - t0 }; },
-  async incSet({ key, data, ctx }) { await inc.set(key, data, ctx); return true; },
+  // JSON lines carry Buffers as {type:'Buffer', data}: revive them, as Next hands the handler Buffers.
+  async incSet({ key, data, ctx }) { await inc.set(key, JSON.parse(JSON.stringify(data), reviveBuffers), ctx); return true; },
   async incGet({ key, ctx }) { const r = await inc.get(key, ctx); return r; },
   async incRevalidate({ tags, durations }) { await inc.revalidateTag(tags, durations); return true; },
   async sync() { await h.core.ensureInit(); return h.core.requestSync(); },
