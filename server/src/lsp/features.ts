@@ -26,6 +26,7 @@ import { displayTag, isString } from '../core/tagValue';
 import type { Diagnostic, Location } from '../core/types';
 import type { FolderIndex, Site } from './folderIndex';
 import type { StoreTagState } from '../protocol';
+import { spellOutInvisible } from '../invisible';
 
 export const uriOf = (file: string) => pathToFileURL(file).toString();
 
@@ -34,8 +35,7 @@ export function toLsp(l: Location): LspLocation {
 }
 
 /** A file name as markdown text: no markup, HTML or bidi reordering from the name (`<img …>.ts`, backticks, U+202E). */
-const mdText = (s: string) =>
-  s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/[\\`*_{}[\]()#+!|<>~&$]/g, '\\$&');
+const mdText = (s: string) => spellOutInvisible(s).replace(/[\\`*_{}[\]()#+!|<>~&$]/g, '\\$&');
 
 function siteLink(index: FolderIndex, s: Site): string {
   const rel = mdText(relative(index.root, s.location.file));
@@ -71,7 +71,7 @@ function span(ms: number): string {
 
 /** A tag as inline code: a fence longer than any backtick run in it (a tag can't break out), controls spelled out. */
 function code(tag: string): string {
-  const t = tag.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const t = spellOutInvisible(tag);
   const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
   return longest ? `${fence} ${t} ${fence}` : `${fence}${t}${fence}`;
