@@ -1,12 +1,12 @@
 // Validation of the Redis URL typed into "Tagscope: Connect to Redis…" (no vscode import: unit-tested).
-import { hasAmbiguousCredentials } from '../../handler/src/redact'; // a pure module: no Redis client in the extension bundle
+import { AMBIGUOUS_CREDENTIALS_HINT, hasAmbiguousCredentials } from '../../handler/src/redact'; // a pure module: no Redis client in the extension bundle
 
 /** An error message for the input box, or undefined when the URL is acceptable. */
 export function validateRedisUrl(value: string): string | undefined {
   const v = value.trim();
   if (!v) return 'Enter a Redis URL, e.g. redis://localhost:6379';
   // Before parsing: a '/', '?' or '#' in a password makes the parser fail or read it as host and port.
-  if (hasAmbiguousCredentials(v)) return 'Percent-encode "/", "?", "#" and "@" in the user name and password (e.g. "/" as %2F)';
+  if (hasAmbiguousCredentials(v)) return AMBIGUOUS_CREDENTIALS_HINT;
   const first = v.split(',')[0];
   let u: URL;
   try {

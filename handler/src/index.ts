@@ -4,4 +4,4 @@ export { TagStore, BUILT_IN_PROFILE_EXPIRE, type TagStoreOptions, type BuiltInPr
 export type { TagState } from './core';
 export type { TagscopeOptions, MetricEvent } from './config';
 export { Keys, pathSoftTags, encodeHeaderSafe, DEFAULT_PREFIX } from './keys';
-export { redactUrl, redactText, redactedNodes, secretsOf, hasAmbiguousCredentials } from './redact';
+export { redactUrl, redactText, redactedNodes, secretsOf, hasAmbiguousCredentials, AMBIGUOUS_CREDENTIALS_HINT } from './redact';

@@ -26,6 +26,9 @@ function decoded(s: string): string {
   }
 }
 
+/** What to tell someone whose URL has ambiguous credentials (see hasAmbiguousCredentials). */
+export const AMBIGUOUS_CREDENTIALS_HINT = 'Percent-encode "/", "?", "#" and "@" in the user name and password (e.g. "/" as %2F).';
+
 /**
  * Whether a URL parser reads a node's credentials differently from how they were typed: a `/`,
  * `?` or `#` left unencoded in a password ends the authority, so `redis://u:42/x@host` is read as
@@ -51,6 +54,15 @@ export function hasAmbiguousCredentials(url: string): boolean {
  * to the node's last `@`, whatever the parser makes of it), percent-decoded and percent-encoded.
  */
 export function secretsOf(url: string): string[] {
+  // Errors come in bursts for one URL (every failed command while Redis is away): parse it once.
+  if (url === lastSecrets.url) return lastSecrets.forms;
+  const forms = findSecrets(url);
+  lastSecrets = { url, forms };
+  return forms;
+}
+let lastSecrets: { url?: string; forms: string[] } = { forms: [] };
+
+function findSecrets(url: string): string[] {
   const found = new Set<string>();
   for (const node of nodeTexts(url)) {
     const typed = typedUserInfo(node);

@@ -168,7 +168,7 @@ describe('the language server never connects untrusted and never echoes the Redi
     for (const u of [`redis://:${PASSWORD}/x@127.0.0.1:${proxy.port}`, `redis://default:4242/${enc(PASSWORD)}@127.0.0.1:${proxy.port}`]) {
       const r = await call<{ ok: boolean; error?: string }>(s, ConnectStoreRequest.type, { url: u, keyPrefix: 'sec' });
       expect(r.ok).toBe(false);
-      expect(r.error).toMatch(/percent-encode/);
+      expect(r.error).toMatch(/Percent-encode/);
       expect(r.error).not.toMatch(/4242|127\.0\.0\.1/);
     }
     expect(proxy.accepts).toBe(acceptsBefore);

@@ -1,12 +1,9 @@
 // The language server's single connection to the shared tag store (via @tagscope/handler's
 // TagStore): a live cache of tag states for hovers and the panel, and invalidation writes.
 // The URL lives in memory only; labels shown to users never include credentials.
-import { hasAmbiguousCredentials, redactText as sanitize, redactUrl, TagStore } from '@tagscope/handler';
+import { AMBIGUOUS_CREDENTIALS_HINT, hasAmbiguousCredentials, redactText as sanitize, redactUrl, TagStore } from '@tagscope/handler';
 import type { NotificationHandler0 } from 'vscode-languageserver';
 import { WorkspaceTrustedNotification, type StoreStatus, type StoreTagState } from '../protocol';
-
-export const AMBIGUOUS_CREDENTIALS =
-  'The Redis URL cannot be read safely: percent-encode "/", "?", "#" and "@" in the user name and password (e.g. "/" as %2F).';
 
 export class StoreConnection {
   private store?: TagStore;
@@ -82,7 +79,7 @@ export class StoreConnection {
     if (typeof url !== 'string' || !url) return { ok: false, error: 'No Redis URL given.' };
     if (hasAmbiguousCredentials(url)) {
       // A parser would take part of the password for the host or path: refuse before any socket.
-      const error = AMBIGUOUS_CREDENTIALS;
+      const error = `The Redis URL cannot be read safely. ${AMBIGUOUS_CREDENTIALS_HINT}`;
       this.setStatus({ state: 'error', label: 'redis', error });
       return { ok: false, error };
     }
