@@ -91,7 +91,8 @@ export class CallGraph {
     if (!id) return { calls: [], escapes: true, truncated: false };
     const isMethod = ts.isMethodDeclaration(fn) || ts.isPropertyAssignment(id.decl);
     // A method is called through its object: look where the object's top-level name is imported.
-    const owner = isMethod ? topLevelOwnerName(fn) : id.name;
+    const ownerDecl = isMethod ? topLevelOwner(fn) : undefined;
+    const owner = isMethod ? ownerDecl?.name : id.name;
     if (!owner) return { calls: [], escapes: true, truncated: false };
     this.onLookup?.(owner);
     const hit = this.cache.get(id.decl);
@@ -99,7 +100,7 @@ export class CallGraph {
     const result: CallersResult = { calls: [], escapes: false, truncated: false, names: new Set([owner]), files: new Set() };
     this.cache.set(id.decl, result);
     const declFile = fn.getSourceFile().fileName;
-    if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result, topLevelOwner(fn)?.node);
+    if (isMethod) this.collectMethodCalls(owner, id.name, declFile, result, ownerDecl?.node);
     else this.collectFunctionCalls(id.name, id.decl, declFile, result);
     return result;
   }
@@ -264,8 +265,4 @@ function topLevelOwner(n: ts.Node): { name: string; node: ts.Node } | undefined 
     if ((ts.isVariableDeclaration(p) || ts.isClassDeclaration(p)) && p.name && ts.isIdentifier(p.name) && (ts.isSourceFile(p.parent) || ts.isSourceFile(p.parent.parent?.parent))) return { name: p.name.text, node: p };
   }
   return undefined;
-}
-
-function topLevelOwnerName(n: ts.Node): string | undefined {
-  return topLevelOwner(n)?.name;
 }
