@@ -254,8 +254,8 @@ async function runExtensionHostSuite(): Promise<{ name: string; ok: boolean; ms:
 }
 
 /** The extension's LogOutputChannel as written to the profile's log folder. */
-function tagscopeLog(): string {
-  const files = existsSync(join(dirs.userData, 'logs')) ? textFiles(join(dirs.userData, 'logs')).filter((f) => f.endsWith('tagscope.tagscope/Tagscope.log')) : [];
+function tagscopeLog(userData = dirs.userData): string {
+  const files = existsSync(join(userData, 'logs')) ? textFiles(join(userData, 'logs')).filter((f) => f.endsWith('tagscope.tagscope/Tagscope.log')) : [];
   return files.map((f) => readFileSync(f, 'utf8')).join('\n');
 }
 
@@ -835,21 +835,37 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
         const accepts = proxy.accepts;
         const received = redisConnectionsReceived();
         // A server restart (it asks the client for the stored URL) and the store commands by keybinding.
+        // Wait for the new server's index in the log: the status item still shows the old figures
+        // until the restart begins, and a command sent in between finds no running client.
+        const indexed = () => (tagscopeLog(trustDirs.userData).match(/app\(s\),/g) ?? []).length;
+        const indexedBefore = indexed();
+        expect(indexedBefore).toBeGreaterThan(0);
         await palette('Tagscope: Restart Language Server');
+        for (let i = 0; i < 240 && indexed() <= indexedBefore; i++) await sleep(250);
+        expect(indexed()).toBeGreaterThan(indexedBefore);
         await third.locator('.statusbar-item', { hasText: /Tagscope: 1 app · \d+ tags?/ }).first().waitFor({ timeout: 60_000 });
+        // A missing toast fails with the toasts that were shown instead.
+        const toast = async (text: string) => {
+          try {
+            await third.locator('.notification-toast', { hasText: text }).first().waitFor({ timeout: 15_000 });
+          } catch (e) {
+            const shown = await third.locator('.notification-toast').allInnerTexts().catch(() => []);
+            throw new Error(`no toast '${text}'; shown: ${JSON.stringify(shown)}`, { cause: e });
+          }
+        };
         const key = async (k: string) => {
           await third.keyboard.press('Escape');
           await third.locator('.monaco-workbench .explorer-folders-view').click();
           await third.keyboard.press(k);
         };
         await key('Control+Alt+Shift+F7');
-        await third.locator('.notification-toast', { hasText: 'the tag store is off in untrusted workspaces' }).first().waitFor({ timeout: 15_000 });
+        await toast('the tag store is off in untrusted workspaces');
         await palette('Notifications: Clear All Notifications');
         await sleep(500);
         await key('Control+Alt+Shift+F8');
         await sleep(1000);
         await third.screenshot({ path: join(ARTIFACTS, '10c-restricted-f8.png') });
-        await third.locator('.notification-toast', { hasText: 'invalidation is off in untrusted workspaces' }).first().waitFor({ timeout: 15_000 });
+        await toast('invalidation is off in untrusted workspaces');
         await key('Control+Alt+Shift+F9');
         // The panel in Restricted Mode: store off, no connect button.
         await palette('Tagscope: Open Cache Tags Panel');
