@@ -200,6 +200,7 @@ export class Core {
   private journalFile: string | undefined;
   private replaying: Promise<void> | undefined;
   private sameTick = new Map<string, Promise<void>>();
+  private heldWrites = new Set<() => void>();
   private readonly recentOps: RecentOps<Op>;
   /** Corrupt / foreign / wrong-typed values under our keys: 'corrupt' metrics and rate-limited warnings. */
   readonly hostile: HostileData;
@@ -603,10 +604,35 @@ export class Core {
   }
 
   // ---------------------------------------------------------------- invalidation
+  /**
+   * What a handler's `set` returns to Next for an entry write: settles with the write, or as soon as
+   * this process invalidates any tag. Next keeps a generation joinable by later requests until its
+   * `set` settles (use-cache's pending invocations, ISR's revalidate batcher), so against a slow or
+   * frozen Redis a request after an acknowledged updateTag would be handed a value generated before
+   * it. Released, the write still finishes in the background (its timestamp predates the
+   * invalidation, so it is never served as fresh); unreleased (a build, no invalidation), Next
+   * still waits for it as before.
+   */
+  holdUntilWritten(write: Promise<unknown>): Promise<void> {
+    return new Promise((resolve) => {
+      const release = () => {
+        this.heldWrites.delete(release);
+        resolve();
+      };
+      this.heldWrites.add(release);
+      write.then(release, release);
+    });
+  }
+
+  private releaseHeldWrites(): void {
+    for (const release of [...this.heldWrites]) release();
+  }
+
   /** Next's updateTags on the shared store. Applied to the mirror at once; written to Redis, or kept and replayed. Never rejects unless `strict`. */
   updateTags(tags: readonly string[], durations?: { expire?: number }, strict = false): Promise<void> {
     const list = [...new Set((Array.isArray(tags) ? tags : [tags]).filter((t) => typeof t === 'string'))];
     if (!list.length) return Promise.resolve();
+    this.releaseHeldWrites();
     // Next calls every handler (use-cache + incremental) in the same tick with the same arguments: write once.
     const dedupeKey = JSON.stringify([list, durations ?? null, strict]);
     const pending = this.sameTick.get(dedupeKey);

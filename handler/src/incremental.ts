@@ -149,7 +149,12 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
       }
     }
 
-    async set(cacheKey: string, data: any, ctx: any = {}): Promise<void> {
+    set(cacheKey: string, data: any, ctx: any = {}): Promise<void> {
+      // Next's revalidate batcher hands this render to later requests until set settles.
+      return this.core.holdUntilWritten(this.store(cacheKey, data, ctx));
+    }
+
+    private async store(cacheKey: string, data: any, ctx: any): Promise<void> {
       const core = this.core;
       try {
         if (core.o.disabled || !data || typeof data !== 'object' || typeof data.kind !== 'string') return;
@@ -159,6 +164,8 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         const cc: CacheControl | undefined = !isFetch && ctx.cacheControl ? { revalidate: ctx.cacheControl.revalidate, expire: ctx.cacheControl.expire } : undefined;
         const since = renderSince.get(cacheKey);
         renderSince.delete(cacheKey);
+        // Encoded before any await: Next may reuse the value once set is released.
+        const body = Buffer.from(JSON.stringify(encodeValue(data)), 'utf8');
         if (!(await core.ensureInit())) return;
         const now = core.now();
         // A value served earlier and stored again keeps its time; otherwise the render began at the get.
@@ -167,7 +174,6 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         if (cc && typeof cc.expire === 'number' && cc.expire > 0) lifeMs = Math.min(lifeMs, cc.expire * 1000);
         const meta: Meta = { k: data.kind, tags };
         if (cc) meta.cc = cc;
-        const body = Buffer.from(JSON.stringify(encodeValue(data)), 'utf8');
         const ok = await core.writeEntry(core.keys.incrementalEntry(cacheKey), encodeEntry(ts, meta, body), ts, lifeMs);
         if (ok) {
           core.emit({ type: 'set', handler: H });

@@ -69,6 +69,27 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
   const pendingSets = new Map<string, Promise<void>>();
   const H = 'use-cache' as const;
 
+  async function store(cacheKey: string, entry: CacheEntry, body: Buffer): Promise<void> {
+    try {
+      if (o.disabled) return;
+      if (entry.expire === 0) return; // dynamic: Next regenerates it on every read in production
+      if (!Array.isArray(entry.tags) || typeof entry.timestamp !== 'number' || typeof entry.expire !== 'number') return;
+      if (!(await core.ensureInit())) return; // the clock offset is needed to convert the timestamp
+      const tsRedis = core.toRedis(entry.timestamp);
+      const lifeMs = Math.min(entry.expire * 1000, o.maxTtlMs);
+      const ttlMs = tsRedis + lifeMs - core.now();
+      if (!(ttlMs > 0)) return;
+      const meta: Meta = { tags: entry.tags, stale: entry.stale, expire: entry.expire, revalidate: entry.revalidate };
+      const ok = await core.writeEntry(core.keys.useCacheEntry(cacheKey), encodeEntry(tsRedis, meta, body), tsRedis, ttlMs);
+      if (ok) {
+        core.emit({ type: 'set', handler: H });
+        core.noteSeen(entry.tags);
+      }
+    } catch (err) {
+      core.emit({ type: 'redis-error', handler: H, reason: 'set', error: err });
+    }
+  }
+
   return {
     core,
 
@@ -115,31 +136,25 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
       let resolvePending!: () => void;
       const marker = new Promise<void>((r) => (resolvePending = r));
       pendingSets.set(cacheKey, marker);
+      const done = () => {
+        if (pendingSets.get(cacheKey) === marker) pendingSets.delete(cacheKey);
+        resolvePending();
+      };
+      let written: Promise<void>;
       try {
         const entry = await pendingEntry;
         // Consume the stream exactly once, even when the entry is not stored.
         const body = await readAll(entry.value);
-        if (o.disabled) return;
-        if (entry.expire === 0) return; // dynamic: Next regenerates it on every read in production
-        if (!Array.isArray(entry.tags) || typeof entry.timestamp !== 'number' || typeof entry.expire !== 'number') return;
-        if (!(await core.ensureInit())) return; // the clock offset is needed to convert the timestamp
-        const tsRedis = core.toRedis(entry.timestamp);
-        const lifeMs = Math.min(entry.expire * 1000, o.maxTtlMs);
-        const ttlMs = tsRedis + lifeMs - core.now();
-        if (!(ttlMs > 0)) return;
-        const meta: Meta = { tags: entry.tags, stale: entry.stale, expire: entry.expire, revalidate: entry.revalidate };
-        const ok = await core.writeEntry(core.keys.useCacheEntry(cacheKey), encodeEntry(tsRedis, meta, body), tsRedis, ttlMs);
-        if (ok) {
-          core.emit({ type: 'set', handler: H });
-          core.noteSeen(entry.tags);
-        }
+        written = store(cacheKey, entry, body);
       } catch (err) {
         // A failed or errored stream may hold partial data: never store it.
         core.emit({ type: 'redis-error', handler: H, reason: 'set-stream', error: err });
-      } finally {
-        if (pendingSets.get(cacheKey) === marker) pendingSets.delete(cacheKey);
-        resolvePending();
+        written = Promise.resolve();
       }
+      // A get of this key in this process waits for the write itself (read-your-writes); Next may
+      // be released earlier (see holdUntilWritten).
+      written.then(done, done);
+      await core.holdUntilWritten(written);
     },
 
     async refreshTags() {

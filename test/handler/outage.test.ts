@@ -9,9 +9,9 @@ const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUseCacheHandler, type UseCacheHandler } from '@tagscope/handler';
+import { createIncrementalCacheHandler, createUseCacheHandler, type UseCacheHandler } from '@tagscope/handler';
 import { Worker } from './worker';
-import { bodyStream, nowMs, OwnRedis, randomPrefix, sleep } from './helpers';
+import { bodyStream, nowMs, OwnRedis, randomPrefix, redisCli, sleep, streamText } from './helpers';
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -199,5 +199,67 @@ describe('log gap: a trimmed log forces a full resync instead of a silent loss',
     expect(counters1.resync).toBe((counters0.resync ?? 0) + 1);
     const states = await B.call('mirror', { tags: ['g-0', 'g-299'] });
     expect(states.every((s: unknown) => s !== null)).toBe(true);
+  });
+});
+
+describe("a frozen Redis does not keep Next's pending generation joinable past an invalidation", () => {
+  // Next hands a generation to later requests until the handler's set settles (use-cache's pending
+  // invocations, ISR's revalidate batcher). Against a hung Redis an entry write waits for its
+  // timeout, so a request after an acknowledged updateTag would get a value generated before it.
+  let redis: OwnRedis;
+  let h: UseCacheHandler;
+  let Incremental: ReturnType<typeof createIncrementalCacheHandler>;
+  const prefix = randomPrefix('hold');
+  const entry = (v: string, tags: string[]) => Promise.resolve({ value: bodyStream(v), tags, stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 });
+  const settled = (p: Promise<unknown>) => {
+    let done = false;
+    p.then(() => (done = true));
+    return () => done;
+  };
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    // A write timeout far above the test's waits: only a release can settle set early.
+    const opts = { url: redis.url, keyPrefix: prefix, timeoutMs: 4000, journalDir: false as const };
+    h = createUseCacheHandler(opts);
+    Incremental = createIncrementalCacheHandler(opts);
+    await h.updateTags(['warm-up']); // connected and clock measured
+  });
+  afterAll(async () => {
+    if (redis?.proc) process.kill(redis.proc.pid!, 'SIGCONT');
+    await h?.core.close();
+    await redis?.destroy();
+  });
+
+  it('healthy: set settles only once the entry is in Redis', async () => {
+    await h.set('healthy', entry('v', ['y']));
+    expect(await redisCli(redis.port, 'EXISTS', h.core.keys.useCacheEntry('healthy'))).toBe('1');
+    const e = await h.get('healthy', []);
+    expect(e && (await streamText(e.value))).toBe('v');
+  });
+
+  it('hung: set waits for the write until this process invalidates a tag, then settles at once; the write still lands', async () => {
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    let resumed = false;
+    try {
+      const useCacheSet = h.set('held', entry('old', ['y']));
+      const incSet = new Incremental().set('/held', { kind: 'FETCH', data: { headers: {}, body: 'b', status: 200, url: '/held' }, revalidate: 60, tags: ['y'] }, { fetchCache: true, tags: ['y'] });
+      const ucDone = settled(useCacheSet);
+      const incDone = settled(incSet);
+      await sleep(400);
+      // Without an invalidation Next keeps waiting (a build must not lose its writes).
+      expect([ucDone(), incDone()]).toEqual([false, false]);
+      const update = h.updateTags(['x']);
+      // Released by the invalidation itself, long before the 4 s write timeout or the update's own write.
+      const first = await Promise.race([Promise.all([useCacheSet, incSet]).then(() => 'sets'), update.then(() => 'update'), sleep(1500).then(() => 'still waiting')]);
+      expect(first).toBe('sets');
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+      resumed = true;
+      await update;
+      // The same process still reads its own write: get waits for it.
+      const e = await h.get('held', []);
+      expect(e && (await streamText(e.value))).toBe('old');
+    } finally {
+      if (!resumed) process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
   });
 });
