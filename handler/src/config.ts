@@ -11,8 +11,8 @@ export interface MetricEvent {
     | 'set' // an entry stored
     | 'invalidate' // updateTags / revalidateTag applied (tags: count)
     | 'redis-error' // a Redis command failed or timed out
-    | 'breaker-open' // Redis considered down; calls return without waiting
-    | 'breaker-close' // Redis back
+    | 'breaker-open' // Redis (on a cluster: the master in reason) considered down; its calls return without waiting
+    | 'breaker-close' // Redis (on a cluster: the master in reason) back
     | 'replay' // invalidations made during an outage written to Redis
     | 'resync' // full resync of tag state (startup, log gap, recovery)
     | 'lag' // propagation lag of an invalidation from another instance (ms)

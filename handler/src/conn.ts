@@ -1,7 +1,7 @@
 /**
- * One Redis connection (single node or cluster) with per-command timeouts and a circuit breaker.
- * Callers never wait on a dead Redis: while the connection is down or the breaker is open, every
- * command rejects at once with `Unavailable`.
+ * One Redis connection (single node or cluster) with per-command timeouts and circuit breakers
+ * (one per cluster master). Callers never wait on a dead Redis: while the connection is down or the
+ * node's breaker is open, a command rejects at once with `Unavailable`.
  */
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
@@ -44,6 +44,31 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/** The cluster slot of a key: CRC16-XMODEM of the key, or of its non-empty {hash tag}, mod 16384. */
+export function keySlot(key: string): number {
+  let s = key;
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) s = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(s, 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+/** Consecutive failures of one node; open: its commands fail at once, only a probe talks to it. */
+interface Breaker {
+  failures: number;
+  open: boolean;
+  probing: boolean;
+}
+
+const SINGLE = 'single';
+
 export type Arg = string | Buffer;
 let buffersMapping: any;
 function BUFFERS(): any {
@@ -60,10 +85,11 @@ export class Conn extends EventEmitter {
   private started = false;
   private everUp = false;
   private ready = false;
-  private failures = 0;
-  /** Circuit breaker open: every command fails at once; only the probe talks to Redis (half-open). */
-  private open = false;
-  private probing = false;
+  /**
+   * Circuit breakers: one for a single node; one per master in a cluster (by address), so a hung
+   * master fails only the commands for its slots, not those of the healthy ones.
+   */
+  private breakers = new Map<string, Breaker>();
   private closed = false;
   private readyWaiters: Array<() => void> = [];
   private waitedOnce = false;
@@ -103,8 +129,24 @@ export class Conn extends EventEmitter {
     return (this.clientInstance = client);
   }
 
+  /** Connected and no breaker open (what a full resync or a journal replay needs). */
   get isUp(): boolean {
-    return this.ready && !this.open;
+    return this.ready && ![...this.breakers.values()].some((b) => b.open);
+  }
+
+  /** The breaker of the node a command for `key` goes to (a cluster: the slot's master; no key: any node). */
+  private breakerOf(key: string | undefined): [string, Breaker] {
+    let id = SINGLE;
+    if (this.o.cluster) {
+      let addr: string | undefined;
+      try {
+        addr = key === undefined ? undefined : this.client.slots[keySlot(key)]?.master?.address;
+      } catch {}
+      id = addr ?? 'any';
+    }
+    let b = this.breakers.get(id);
+    if (!b) this.breakers.set(id, (b = { failures: 0, open: false, probing: false }));
+    return [id, b];
   }
 
   start(): void {
@@ -148,8 +190,7 @@ export class Conn extends EventEmitter {
     this.watchTopology();
     const wasUp = this.ready;
     this.ready = true;
-    this.failures = 0;
-    this.open = false;
+    this.breakers.clear();
     const first = !this.everUp;
     this.everUp = true;
     for (const w of this.readyWaiters.splice(0)) w();
@@ -192,48 +233,58 @@ export class Conn extends EventEmitter {
       this.waitedOnce = true;
     }
     if (!this.ready) throw new Unavailable();
-    if (this.open) throw new Unavailable('tagscope: circuit open');
+    const [node, breaker] = this.breakerOf(key);
+    if (breaker.open) throw new Unavailable(this.o.cluster ? `tagscope: circuit open for ${node}` : 'tagscope: circuit open');
     const ms = opts.timeout ?? this.o.timeoutMs;
     const options: any = { timeout: ms };
     if (opts.buffers) options.typeMapping = BUFFERS();
     try {
       const r = await withTimeout<T>(this.o.cluster ? this.client.sendCommand(key, false, args, options) : this.client.sendCommand(args, options), ms);
-      this.failures = 0;
+      breaker.failures = 0;
       return r as T;
     } catch (err) {
-      if (!(err instanceof lib().ErrorReply)) this.onCommandFailure(err);
+      if (!(err instanceof lib().ErrorReply)) this.onCommandFailure(node, breaker, err);
       throw err;
     }
   }
 
-  private onCommandFailure(err: unknown): void {
+  private onCommandFailure(node: string, breaker: Breaker, err: unknown): void {
     this.emit('transport-error', err);
-    if (++this.failures >= this.o.breakerThreshold && !this.open) {
-      this.open = true;
-      this.emit('breaker-open');
-      this.scheduleProbe();
+    if (++breaker.failures >= this.o.breakerThreshold && !breaker.open) {
+      breaker.open = true;
+      this.emit('breaker-open', node);
+      this.scheduleProbe(node, breaker);
     }
   }
 
-  private scheduleProbe(): void {
-    if (this.probing || this.closed) return;
-    this.probing = true;
+  /** PING on the node itself (a cluster master by address; it may have been replaced meanwhile). */
+  private async ping(node: string): Promise<void> {
+    const args = ['PING'];
+    const options = { timeout: this.o.timeoutMs };
+    if (!this.o.cluster) return void (await withTimeout(this.client.sendCommand(args, options), this.o.timeoutMs));
+    const master = node === 'any' ? undefined : (this.client.masters as Array<{ address: string }>).find((m) => m.address === node);
+    if (!master) return void (await withTimeout(this.client.sendCommand(undefined, false, args, options), this.o.timeoutMs));
+    const c = await withTimeout<any>(this.client.nodeClient(master), this.o.timeoutMs);
+    await withTimeout(c.sendCommand(args, options), this.o.timeoutMs);
+  }
+
+  private scheduleProbe(node: string, breaker: Breaker): void {
+    if (breaker.probing || this.closed) return;
+    breaker.probing = true;
     const t = setTimeout(async () => {
-      this.probing = false;
+      breaker.probing = false;
       if (this.closed) return;
       try {
-        const args = ['PING'];
-        const options = { timeout: this.o.timeoutMs };
-        await withTimeout(this.o.cluster ? this.client.sendCommand(undefined, false, args, options) : this.client.sendCommand(args, options), this.o.timeoutMs);
-        this.failures = 0;
-        const wasOpen = this.open;
-        this.open = false;
+        await this.ping(node);
+        breaker.failures = 0;
+        const wasOpen = breaker.open;
+        breaker.open = false;
         if (wasOpen) {
-          this.emit('breaker-close');
+          this.emit('breaker-close', node);
           if (this.ready) this.emit('up', false);
         }
       } catch {
-        this.scheduleProbe();
+        this.scheduleProbe(node, breaker);
       }
     }, this.o.breakerCooldownMs);
     t.unref?.();

@@ -217,8 +217,8 @@ export class Core {
     this.conn = new Conn(o);
     this.conn.on('up', () => this.onRecovered());
     this.conn.on('down', (reason: string) => this.emit({ type: 'breaker-open', reason }));
-    this.conn.on('breaker-open', () => this.emit({ type: 'breaker-open', reason: 'timeouts' }));
-    this.conn.on('breaker-close', () => this.emit({ type: 'breaker-close' }));
+    this.conn.on('breaker-open', (node: string) => this.emit({ type: 'breaker-open', reason: o.cluster ? `timeouts on ${node}` : 'timeouts' }));
+    this.conn.on('breaker-close', (node: string) => this.emit({ type: 'breaker-close', ...(o.cluster ? { reason: node } : {}) }));
     this.conn.on('transport-error', (error: unknown) => this.emit({ type: 'redis-error', error }));
     // Cluster failover: writes acknowledged just before a master died may be missing on its promoted replica.
     this.recentOps = new RecentOps<Op>(o.cluster);

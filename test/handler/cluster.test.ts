@@ -7,10 +7,10 @@ import { describe, it as base, expect, beforeAll, afterAll } from 'vitest';
 // Generous per-test limit: these suites start servers and may share 2 cores with other suites.
 const it = (name: string, fn: () => Promise<void> | void) => base(name, fn, 120_000);
 import { execFile } from 'node:child_process';
-import { TagStore, Keys } from '@tagscope/handler';
-import { OwnCluster } from './cluster';
+import { TagStore, Keys, createUseCacheHandler } from '@tagscope/handler';
+import { OwnCluster, keySlot } from './cluster';
 import { Worker } from './worker';
-import { randomPrefix, sleep } from './helpers';
+import { bodyStream, nowMs, randomPrefix, sleep, streamText } from './helpers';
 
 function cli(port: number, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile('redis-cli', ['-p', String(port), ...args], (e, out) => (e ? reject(e) : resolve(out.trim()))));
@@ -109,5 +109,45 @@ describe('Redis Cluster (3 masters)', () => {
     await sleep(3);
     await A.call('update', { tags: ['tag-30'] });
     expect(await B.call('incGet', { key: '/c', ctx: { kind: 'APP_PAGE' } })).toBeNull();
+  });
+
+  it('a hung master fails only the keys of its slots: the other masters keep serving hits; back, its keys hit again', async () => {
+    const prefix2 = randomPrefix('cluster-breaker');
+    const h = createUseCacheHandler({ url: cluster.url, keyPrefix: prefix2, timeoutMs: 200, breakerCooldownMs: 500, journalDir: false });
+    const k = new Keys(prefix2);
+    const nodes = await cluster.nodes();
+    const masterOf = (key: string) => nodes.find((n) => n.role === 'master' && n.slots.some(([a, b]) => keySlot(key) >= a && keySlot(key) <= b))!.port;
+    // Hang a master that does not hold the invalidation log (without the log no read can be checked).
+    const hung = nodes.find((n) => n.role === 'master' && n.port !== masterOf(k.log()))!.port;
+    const keys = Array.from({ length: 30 }, (_, i) => `b${i}`);
+    const onHung = keys.filter((key) => masterOf(k.useCacheEntry(key)) === hung);
+    const elsewhere = keys.filter((key) => !onHung.includes(key));
+    expect(onHung.length).toBeGreaterThan(0);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    const value = async (key: string) => {
+      const e = await h.get(key, []);
+      return e ? streamText(e.value) : undefined;
+    };
+    const round = async () => Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await value(key)] as const)));
+    const expected = (hungServes: boolean) => Object.fromEntries(keys.map((key) => [key, hungServes || !onHung.includes(key) ? `v-${key}` : undefined]));
+    const pid = cluster.procs[cluster.ports.indexOf(hung)].pid!;
+    try {
+      for (const key of keys) await h.set(key, Promise.resolve({ value: bodyStream(`v-${key}`), tags: ['bt'], stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 }));
+      expect(await round()).toEqual(expected(true));
+      process.kill(pid, 'SIGSTOP');
+      await round(); // the hung master's reads time out here and open its breaker
+      // Every later round: the other masters' entries are hits, the hung one's misses (no waiting).
+      for (let i = 0; i < 3; i++) expect(await round()).toEqual(expected(false));
+      process.kill(pid, 'SIGCONT');
+      let r = await round();
+      for (let i = 0; i < 50 && JSON.stringify(r) !== JSON.stringify(expected(true)); i++) {
+        await sleep(100);
+        r = await round();
+      }
+      expect(r).toEqual(expected(true));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await h.core.close();
+    }
   });
 });

@@ -257,18 +257,5 @@ export class OwnCluster {
   }
 }
 
-/** The cluster slot of a key (CRC16-XMODEM of the key or its non-empty {hash tag}, mod 16384), as Redis computes it. */
-export function keySlot(key: string): number {
-  let s = key;
-  const open = key.indexOf('{');
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) s = key.slice(open + 1, close);
-  }
-  let crc = 0;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
-}
+/** The cluster slot of a key, as the handler computes it. */
+export { keySlot } from '../../handler/src/conn';
