@@ -214,7 +214,11 @@ export async function runFailoverScenario(opts: ScenarioOptions = {}): Promise<S
       clusterAt = Date.now() - t0;
       log(`${kind}: cluster agrees on the new master after ${clusterAt} ms`);
       // keep the window open until the probes have succeeded for a while (or give up after 30 s)
-      const settled = (ps: Array<{ ok: boolean }>) => ps.length >= 5 && ps.slice(-5).every((p) => p.ok);
+      // and until a probe issued after the agreement has finished: on a loaded machine the client can
+      // follow the new master before waitHealthy sees the agreement, and the window must still
+      // measure a probe on the agreed topology.
+      const settled = (ps: Array<{ t: number; ok: boolean }>) =>
+        ps.length >= 5 && ps.slice(-5).every((p) => p.ok) && ps.some((p) => p.t - t0 >= clusterAt);
       const deadline = Date.now() + 30_000;
       while ((!(settled(hitProbes) && settled(propProbes)) || Date.now() - t0 < 2000) && Date.now() < deadline) await sleep(100);
       windowEnd = Date.now();
