@@ -201,6 +201,8 @@ export class Core {
   private replaying: Promise<void> | undefined;
   private sameTick = new Map<string, Promise<void>>();
   private heldWrites = new Set<() => void>();
+  /** When this process last invalidated a tag (local clock, ms). */
+  private lastInvalidatedAt = -Infinity;
   private readonly recentOps: RecentOps<Op>;
   /** Corrupt / foreign / wrong-typed values under our keys: 'corrupt' metrics and rate-limited warnings. */
   readonly hostile: HostileData;
@@ -611,9 +613,11 @@ export class Core {
    * frozen Redis a request after an acknowledged updateTag would be handed a value generated before
    * it. Released, the write still finishes in the background (its timestamp predates the
    * invalidation, so it is never served as fresh); unreleased (a build, no invalidation), Next
-   * still waits for it as before.
+   * still waits for it as before. A generation that began (`sinceLocal`, local clock) before this
+   * process's last invalidation is not held at all: it may hold data from before it.
    */
-  holdUntilWritten(write: Promise<unknown>): Promise<void> {
+  holdUntilWritten(write: Promise<unknown>, sinceLocal?: number): Promise<void> {
+    if (sinceLocal !== undefined && !(sinceLocal > this.lastInvalidatedAt)) return Promise.resolve();
     return new Promise((resolve) => {
       const release = () => {
         this.heldWrites.delete(release);
@@ -632,6 +636,7 @@ export class Core {
   updateTags(tags: readonly string[], durations?: { expire?: number }, strict = false): Promise<void> {
     const list = [...new Set((Array.isArray(tags) ? tags : [tags]).filter((t) => typeof t === 'string'))];
     if (!list.length) return Promise.resolve();
+    this.lastInvalidatedAt = this.o.localClock();
     this.releaseHeldWrites();
     // Next calls every handler (use-cache + incremental) in the same tick with the same arguments: write once.
     const dedupeKey = JSON.stringify([list, durations ?? null, strict]);

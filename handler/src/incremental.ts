@@ -151,7 +151,8 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
 
     set(cacheKey: string, data: any, ctx: any = {}): Promise<void> {
       // Next's revalidate batcher hands this render to later requests until set settles.
-      return this.core.holdUntilWritten(this.store(cacheKey, data, ctx));
+      const since = renderSince.get(cacheKey);
+      return this.core.holdUntilWritten(this.store(cacheKey, data, ctx), since === undefined ? undefined : this.core.toLocal(since));
     }
 
     private async store(cacheKey: string, data: any, ctx: any): Promise<void> {

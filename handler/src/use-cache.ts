@@ -141,10 +141,12 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
         resolvePending();
       };
       let written: Promise<void>;
+      let since: number | undefined;
       try {
         const entry = await pendingEntry;
         // Consume the stream exactly once, even when the entry is not stored.
         const body = await readAll(entry.value);
+        since = typeof entry.timestamp === 'number' ? entry.timestamp : undefined;
         written = store(cacheKey, entry, body);
       } catch (err) {
         // A failed or errored stream may hold partial data: never store it.
@@ -154,7 +156,7 @@ export function createUseCacheHandler(options: TagscopeOptions = {}): UseCacheHa
       // A get of this key in this process waits for the write itself (read-your-writes); Next may
       // be released earlier (see holdUntilWritten).
       written.then(done, done);
-      await core.holdUntilWritten(written);
+      await core.holdUntilWritten(written, since);
     },
 
     async refreshTags() {

@@ -219,7 +219,7 @@ describe("a frozen Redis does not keep Next's pending generation joinable past a
   let h: UseCacheHandler;
   let Incremental: ReturnType<typeof createIncrementalCacheHandler>;
   const prefix = randomPrefix('hold');
-  const entry = (v: string, tags: string[]) => Promise.resolve({ value: bodyStream(v), tags, stale: 300, timestamp: nowMs(), revalidate: 900, expire: 3600 });
+  const entry = (v: string, tags: string[], timestamp = nowMs()) => Promise.resolve({ value: bodyStream(v), tags, stale: 300, timestamp, revalidate: 900, expire: 3600 });
   const settled = (p: Promise<unknown>) => {
     let done = false;
     p.then(() => (done = true));
@@ -267,6 +267,29 @@ describe("a frozen Redis does not keep Next's pending generation joinable past a
       // The same process still reads its own write: get waits for it.
       const e = await h.get('held', []);
       expect(e && (await streamText(e.value))).toBe('old');
+    } finally {
+      if (!resumed) process.kill(redis.proc!.pid!, 'SIGCONT');
+    }
+  });
+
+  it('hung: a generation that began before the last invalidation is not held at all; one that began after it is', async () => {
+    const generatedBefore = nowMs();
+    await sleep(5);
+    process.kill(redis.proc!.pid!, 'SIGSTOP');
+    let resumed = false;
+    try {
+      const update = h.updateTags(['z']); // hangs on Redis until its timeout: not awaited here
+      await sleep(5);
+      const after = h.set('after', entry('a', ['y']));
+      const afterDone = settled(after);
+      const first = await Promise.race([h.set('before', entry('b', ['y'], generatedBefore)).then(() => 'set'), sleep(1500).then(() => 'still waiting')]);
+      expect(first).toBe('set');
+      await sleep(400);
+      expect(afterDone()).toBe(false);
+      process.kill(redis.proc!.pid!, 'SIGCONT');
+      resumed = true;
+      await Promise.all([update, after]);
+      expect(afterDone()).toBe(true);
     } finally {
       if (!resumed) process.kill(redis.proc!.pid!, 'SIGCONT');
     }
