@@ -102,6 +102,18 @@ function cases(): Case[] {
     c.client.writeRaw('Content-Length: 300\r\n\r\n{"jsonrpc":"2.0","id":"long-1","method":"workspace/symbol","params":{"query":""}}');
     c.client.writeRaw(' '.repeat(300));
   });
+  add('Content-Length longer than the body, then the next message: both answered, nothing swallowed', async (c) => {
+    const sym = (id: string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'workspace/symbol', params: { query: '' } });
+    // Still waiting for 300 bytes when the next header arrives: the body ends there.
+    c.client.writeRaw(`Content-Length: 300\r\n\r\n${sym('over-1')}`);
+    await new Promise((r) => setTimeout(r, 20));
+    c.client.writeBody(sym('after-1'));
+    // The declared length runs into the next message: the body still ends at its header.
+    const second = sym('after-2');
+    c.client.writeRaw(`Content-Length: ${Buffer.byteLength(sym('over-2')) + 20}\r\n\r\n${sym('over-2')}Content-Length: ${Buffer.byteLength(second)}\r\n\r\n${second}`);
+    const ok = (m: RpcMessage) => (m.error?.code === -32700 || m.error?.code === -32600 ? `read as malformed: ${JSON.stringify(m)}` : undefined);
+    for (const id of ['over-1', 'after-1', 'over-2', 'after-2']) await c.answered(id, 'over-long Content-Length', ok);
+  });
   add('random binary between messages', async (c) => {
     const r = rng(7);
     c.client.writeRaw(Buffer.from(Array.from({ length: 20_000 }, () => int(r, 256))));

@@ -3,6 +3,8 @@
 // header and every later message is dropped, so the server looks alive but never answers again.
 // Here a bad header is skipped up to the next `Content-Length:`, and a body that is not a JSON-RPC
 // message is turned into a `tagscope/$malformed` message the server answers with a clean error.
+// A Content-Length longer than its body would swallow the next messages (or wait for bytes that
+// never come): when a complete JSON object is followed by the next header, the body ends there.
 import { Transform, type Readable } from 'node:stream';
 
 export const MALFORMED = 'tagscope/$malformed';
@@ -14,6 +16,8 @@ const MAX_HEADER = 64 * 1024;
 export function repairFraming(input: Readable, warn: (message: string) => void): Readable {
   let buf: Buffer = Buffer.alloc(0);
   let need = -1;
+  /** Bytes of the pending body already searched for a next header. */
+  let scanned = 0;
   const out = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -37,10 +41,26 @@ export function repairFraming(input: Readable, warn: (message: string) => void):
           }
           buf = buf.subarray(end + HEADER_END.length);
           need = len;
+          scanned = 0;
         }
-        if (buf.length < need) break;
-        const body = checkBody(buf.subarray(0, need));
-        buf = buf.subarray(need);
+        let take = need;
+        let body: Buffer;
+        if (buf.length < need) {
+          // Still waiting: unless the body already ended before the next message's header.
+          const cut = earlyEnd(buf, need, scanned);
+          scanned = Math.max(0, buf.length - HEADER_LINE_MAX);
+          if (cut < 0) break;
+          take = cut;
+          body = checkBody(buf.subarray(0, take));
+        } else {
+          const raw = buf.subarray(0, need);
+          body = checkBody(raw);
+          // Not JSON: maybe the declared length ran into the next message.
+          const cut = body === raw ? -1 : earlyEnd(buf, need, 0);
+          if (cut > 0) body = checkBody(buf.subarray(0, (take = cut)));
+        }
+        if (take !== need) warn(`tagscope: a message ${need} bytes long by its header ended after ${take}; read on from the next header`);
+        buf = buf.subarray(take);
         need = -1;
         this.push(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
       }
@@ -49,6 +69,44 @@ export function repairFraming(input: Readable, warn: (message: string) => void):
   });
   input.on('error', (e) => out.destroy(e));
   return input.pipe(out);
+}
+
+/** Longer than any real header line: a search resumes this far back, in case one was cut. */
+const HEADER_LINE_MAX = 64;
+const NEXT_HEADER = /content-length[ \t]*:[ \t]*\d+[ \t]*\r?\n/gi;
+
+/**
+ * Where a body with a too-long Content-Length really ends: the first next-message header starting
+ * in `[from, need)` that a complete JSON object precedes. A correctly framed body is one JSON value,
+ * so a header inside it sits within a string and what precedes it never parses: no false cut.
+ * Only the unsearched part is decoded, so a large body arriving in chunks stays linear.
+ */
+function earlyEnd(buf: Buffer, need: number, from: number): number {
+  const text = buf.subarray(from).toString('latin1');
+  NEXT_HEADER.lastIndex = 0;
+  for (let m = NEXT_HEADER.exec(text); m; m = NEXT_HEADER.exec(text)) {
+    const at = from + m.index;
+    if (at >= need) break;
+    if (at > 0 && buf[lastNonSpace(buf, at)] === 0x7d /* } */ && isJsonObject(buf.subarray(0, at))) return at;
+  }
+  return -1;
+}
+
+function lastNonSpace(buf: Buffer, end: number): number {
+  let i = end - 1;
+  while (i > 0 && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i--;
+  return i;
+}
+
+function isJsonObject(body: Buffer): boolean {
+  const text = body.toString('utf8').trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Drops bytes up to the next `Content-Length` (searched from offset 1), or up to `fallback`. */
