@@ -766,16 +766,7 @@ describe('Tagscope in a real VS Code (code-server 4.100.3)', () => {
       thirdDialogs.push(d.message());
       void d.dismiss().catch(() => undefined);
     });
-    const palette = async (label: string) => {
-      await third.keyboard.press('Escape');
-      await third.keyboard.press('Control+Shift+P');
-      const input = third.locator('.quick-input-widget input');
-      await input.waitFor();
-      await input.fill(`>${label}`);
-      await third.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-      await sleep(200);
-      await third.keyboard.press('Enter');
-    };
+    const palette = (label: string) => runCommand(third, label);
     const restricted = () => third.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first();
     const tagscopeItem = () => third.locator('.statusbar-item', { hasText: 'Tagscope' }).first();
     try {
