@@ -150,12 +150,14 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
     }
 
     set(cacheKey: string, data: any, ctx: any = {}): Promise<void> {
-      // Next's revalidate batcher hands this render to later requests until set settles.
+      // When the render that led here began (its get), taken once for the entry time and the hold.
       const since = renderSince.get(cacheKey);
-      return this.core.holdUntilWritten(this.store(cacheKey, data, ctx), since === undefined ? undefined : this.core.toLocal(since));
+      renderSince.delete(cacheKey);
+      // Next's revalidate batcher hands this render to later requests until set settles.
+      return this.core.holdUntilWritten(this.store(cacheKey, data, ctx, since), since === undefined ? undefined : this.core.toLocal(since));
     }
 
-    private async store(cacheKey: string, data: any, ctx: any): Promise<void> {
+    private async store(cacheKey: string, data: any, ctx: any, since: number | undefined): Promise<void> {
       const core = this.core;
       try {
         if (core.o.disabled || !data || typeof data !== 'object' || typeof data.kind !== 'string') return;
@@ -163,8 +165,6 @@ export function createIncrementalCacheHandler(options: TagscopeOptions = {}): In
         const isFetch = data.kind === 'FETCH';
         const tags: string[] = isFetch ? (Array.isArray(ctx.tags) ? ctx.tags : Array.isArray(data.tags) ? data.tags : []) : headerTags(data);
         const cc: CacheControl | undefined = !isFetch && ctx.cacheControl ? { revalidate: ctx.cacheControl.revalidate, expire: ctx.cacheControl.expire } : undefined;
-        const since = renderSince.get(cacheKey);
-        renderSince.delete(cacheKey);
         // Encoded before any await: Next may reuse the value once set is released.
         const body = Buffer.from(JSON.stringify(encodeValue(data)), 'utf8');
         if (!(await core.ensureInit())) return;
