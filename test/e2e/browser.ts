@@ -27,22 +27,25 @@ export async function launchBrowser(home: string): Promise<{ browser: BrowserCon
 /** Runs a command from the Command Palette (Control+Shift+P), picking the row with this label. */
 export async function runCommand(page: Page, label: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  // Focus can be where the workbench's keybindings do not reach (a CI run: the panel's webview
-  // frame after a click in it, then toasts): if the palette does not open, focus the workbench
-  // (the side bar's title, or the editor area) and try again, the second time with F1.
+  // A palette opened while a webview frame holds the focus (CI runs: the panel after a click in
+  // it) may not open, or may close again when the frame takes the focus back. So the workbench gets
+  // the focus first (a side bar or panel title: never the editor area, where the webview is), and
+  // opening and typing are retried, the second time with F1.
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('Escape');
+    if (attempt > 0 || ((await page.evaluate('document.activeElement?.tagName')) === 'IFRAME')) {
+      const neutral = page.locator('.monaco-workbench .part.sidebar > .title, .monaco-workbench .part.panel > .title').first();
+      await neutral.click({ timeout: 5_000 }).catch(() => undefined);
+    }
     await page.keyboard.press(attempt === 1 ? 'F1' : 'Control+Shift+P');
     try {
-      await input.waitFor({ timeout: attempt < 2 ? 5_000 : 30_000 });
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(`>${label}`, { timeout: 5_000 });
       break;
     } catch (e) {
       if (attempt >= 2) throw e;
-      const neutral = page.locator('.monaco-workbench .part.sidebar > .title, .monaco-workbench .part.editor').first();
-      await neutral.click({ timeout: 5_000 }).catch(() => undefined);
     }
   }
-  await input.fill(`>${label}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
   await page.waitForTimeout(200);
   await page.keyboard.press('Enter');
